@@ -1,0 +1,1 @@
+"""The app's own API, protected by the auth core."""

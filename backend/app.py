@@ -1,0 +1,87 @@
+"""create_app(settings): the auth API, the app's API and their error handling, on one FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from backend.api import notes
+from backend.auth.core import AUTH_TOKEN_HEADER, Auth
+from backend.auth.errors import AuthError
+from backend.auth.plugin import Plugin
+from backend.auth.plugins import api_keys, email_password
+from backend.db import create_engine
+from backend.db.migrate import upgrade
+from backend.middleware import BodySizeLimit, HostAllowlist
+from backend.settings import Settings
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
+def default_plugins() -> list[Plugin]:
+    return [email_password.plugin, api_keys.plugin]
+
+
+def create_app(settings: Settings | None = None, plugins: Sequence[Plugin] | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = create_engine(settings.database)
+    auth = Auth(settings, engine, default_plugins() if plugins is None else plugins)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await upgrade(engine, [plugin.migrations for plugin in auth.plugins if plugin.migrations])
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="Kernia Desktop", lifespan=lifespan)
+    app.state.auth = auth
+    app.include_router(auth.router(), prefix=settings.base_path)
+    app.include_router(notes.router, prefix="/api")
+    install_error_handlers(app)
+
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=sorted(auth.trusted_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["authorization", "content-type", "x-api-key"],
+        expose_headers=[AUTH_TOKEN_HEADER],
+    )
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    if settings.loopback_only:
+        app.add_middleware(HostAllowlist, hosts=[*LOOPBACK_NAMES, urlsplit(settings.base_url).hostname or ""])
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as `{code, message}` with its status, never as a stack trace or HTML."""
+
+    @app.exception_handler(AuthError)
+    async def auth_error(_request: Request, error: AuthError) -> JSONResponse:
+        return JSONResponse({"code": error.code, "message": error.message}, error.status, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = error.errors()
+        if any(problem.get("type") == "json_invalid" for problem in problems):
+            return JSONResponse({"code": "INVALID_JSON", "message": "The request body is not valid JSON"}, 400)
+        first = problems[0] if problems else {}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = f"{where}: {first.get('msg', 'invalid value')}" if where else first.get("msg", "invalid request")
+        return JSONResponse({"code": "VALIDATION_ERROR", "message": message}, 400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
+        return JSONResponse({"code": code, "message": str(error.detail)}, error.status_code, error.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, _error: Exception) -> JSONResponse:
+        return JSONResponse({"code": "INTERNAL_SERVER_ERROR", "message": "Something went wrong on the server"}, 500)

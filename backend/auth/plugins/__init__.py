@@ -1,0 +1,1 @@
+"""Features added to the auth core, each owning its routes and tables."""

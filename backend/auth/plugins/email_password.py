@@ -1,0 +1,140 @@
+"""Sign-up and sign-in with an email address and a password."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from fastapi import APIRouter, Request, Response
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.auth.core import Auth, AuthDep, Database
+from backend.auth.errors import AuthError, bad_request
+from backend.auth.models import Account, User
+from backend.auth.passwords import hash_password, verify_password
+from backend.auth.plugin import Plugin
+from backend.auth.wire import RequestBody, UserOut, WireModel
+
+CREDENTIAL_PROVIDER = "credential"
+USER_EXISTS = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"
+USER_EXISTS_MESSAGE = "An account with this email already exists. Sign in, or use another email."
+
+router = APIRouter()
+
+
+class SignUpBody(RequestBody):
+    name: str = Field(min_length=1, max_length=255)
+    email: str = Field(max_length=320)
+    password: str
+    image: str | None = Field(default=None, max_length=2048)
+    remember_me: bool = True
+
+
+class SignInBody(RequestBody):
+    email: str = Field(max_length=320)
+    password: str
+    remember_me: bool = True
+
+
+class SignUpOut(WireModel):
+    # The signed credential, the same value as the set-auth-token header: usable as a bearer token.
+    token: str | None
+    user: UserOut
+
+
+class SignInOut(WireModel):
+    redirect: bool
+    token: str
+    url: str | None
+    user: UserOut
+
+
+def normalise_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise bad_request("INVALID_EMAIL", "That email address is not valid") from None
+
+
+def check_password_length(auth: Auth, password: str) -> None:
+    if len(password) < auth.settings.password_min_length:
+        raise bad_request(
+            "PASSWORD_TOO_SHORT", f"Use a password of at least {auth.settings.password_min_length} characters"
+        )
+    if len(password) > auth.settings.password_max_length:
+        raise bad_request(
+            "PASSWORD_TOO_LONG", f"Use a password of at most {auth.settings.password_max_length} characters"
+        )
+
+
+def count_attempt(auth: Auth, request: Request, action: str, email: str) -> None:
+    address = auth.client_address(request)
+    auth.rate_limiter.hit(
+        [f"{action}:address:{address}", f"{action}:account:{email}"], auth.settings.rate_limit_auth_max
+    )
+
+
+@router.post("/sign-up/email")
+async def sign_up(body: SignUpBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignUpOut:
+    email = normalise_email(body.email)
+    count_attempt(auth, request, "sign-up", email)
+    check_password_length(auth, body.password)
+    if await db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AuthError(422, USER_EXISTS, USER_EXISTS_MESSAGE)
+    user = User(name=body.name.strip() or email, email=email, email_verified=False, image=body.image)
+    db.add(user)
+    try:
+        await db.flush()
+    except IntegrityError:
+        # Another sign-up for the same email committed between the check and this insert.
+        raise AuthError(
+            422, USER_EXISTS, "An account with this email already exists. Sign in, or use another email."
+        ) from None
+    db.add(
+        Account(
+            user_id=user.id,
+            provider_id=CREDENTIAL_PROVIDER,
+            account_id=user.id,
+            password_hash=await hash_password(body.password),
+        )
+    )
+    active = await auth.sessions.create(
+        db,
+        user,
+        remember_me=body.remember_me,
+        ip_address=auth.client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    await db.commit()
+    auth.issue(response, active)
+    return SignUpOut(token=auth.credential(active), user=UserOut.model_validate(user))
+
+
+@router.post("/sign-in/email")
+async def sign_in(body: SignInBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignInOut:
+    email = normalise_email(body.email)
+    count_attempt(auth, request, "sign-in", email)
+    row = (
+        await db.execute(
+            select(User, Account.password_hash)
+            .outerjoin(Account, (Account.user_id == User.id) & (Account.provider_id == CREDENTIAL_PROVIDER))
+            .where(User.email == email)
+        )
+    ).first()
+    user, password_hash = row if row else (None, None)
+    # Verified even for an unknown email, so neither the answer nor its timing tells who has an account.
+    if not await verify_password(password_hash, body.password) or user is None:
+        raise AuthError(401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password")
+    active = await auth.sessions.create(
+        db,
+        user,
+        remember_me=body.remember_me,
+        ip_address=auth.client_address(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    await db.commit()
+    auth.issue(response, active)
+    return SignInOut(redirect=False, token=auth.credential(active), url=None, user=UserOut.model_validate(user))
+
+
+plugin = Plugin(id="email-password", router=router)
