@@ -23,8 +23,10 @@ async def test_key_is_shown_once_stored_hashed_and_works(app, client: httpx.Asyn
     assert key.startswith(created["start"]) and len(created["start"]) == len("kernia_") + 6
     assert created["enabled"] is True and created["expiresAt"] is None
     listed = (await client.get("/api/auth/api-key/list", headers=headers)).json()
-    assert [item["id"] for item in listed] == [created["id"]]
-    assert "key" not in listed[0] and key not in str(listed)
+    assert listed["total"] == 1
+    assert [item["id"] for item in listed["apiKeys"]] == [created["id"]]
+    assert listed["apiKeys"][0]["referenceId"] == created["userId"]
+    assert "key" not in listed["apiKeys"][0] and key not in str(listed)
     fetched = await client.get("/api/auth/api-key/get", headers=headers, params={"id": created["id"]})
     assert fetched.json()["id"] == created["id"] and "key" not in fetched.json()
     async with async_sessionmaker(app.state.auth.engine)() as db:
@@ -76,7 +78,7 @@ async def test_keys_of_another_user_are_out_of_reach(client: httpx.AsyncClient) 
     ]:
         response = await client.post(path, headers=other, json=body)
         assert response.status_code == 404 and response.json()["code"] == "KEY_NOT_FOUND"
-    assert (await client.get("/api/auth/api-key/list", headers=other)).json() == []
+    assert (await client.get("/api/auth/api-key/list", headers=other)).json() == {"apiKeys": [], "total": 0}
     assert (await client.get("/api/notes", headers={"x-api-key": created["key"]})).status_code == 200
 
 
@@ -86,5 +88,5 @@ async def test_bad_key_requests(client: httpx.AsyncClient) -> None:
     for body in ({"expiresIn": 0}, {"expiresIn": "soon"}, {"expiresIn": 10**9}, {"name": "x" * 300}):
         response = await client.post("/api/auth/api-key/create", headers=headers, json=body)
         assert response.status_code == 400 and response.json()["code"] == "VALIDATION_ERROR"
-    assert (await client.get("/api/auth/api-key/list", headers=headers)).json() == []
+    assert (await client.get("/api/auth/api-key/list", headers=headers)).json()["total"] == 0
     assert (await client.get("/api/notes", headers={"x-api-key": "kernia_nonsense"})).status_code == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, computed_field
 from sqlalchemy import select
 from starlette.requests import HTTPConnection
 
@@ -35,6 +35,17 @@ class ApiKeyOut(WireModel):
     expires_at: IsoDateTime | None
     created_at: IsoDateTime
     updated_at: IsoDateTime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reference_id(self) -> str:
+        """The owner, under the name Better Auth's api-key plugin gives it since 1.7."""
+        return self.user_id
+
+
+class ApiKeyList(WireModel):
+    api_keys: list[ApiKeyOut]
+    total: int
 
 
 class CreatedApiKeyOut(ApiKeyOut):
@@ -93,9 +104,10 @@ async def get_key(current: CurrentSession, db: Database, id: str = Query(max_len
 
 
 @router.get("/list")
-async def list_keys(current: CurrentSession, db: Database) -> list[ApiKeyOut]:
+async def list_keys(current: CurrentSession, db: Database) -> ApiKeyList:
     keys = await db.scalars(select(ApiKey).where(ApiKey.user_id == current.user.id).order_by(ApiKey.created_at))
-    return [ApiKeyOut.model_validate(key) for key in keys]
+    items = [ApiKeyOut.model_validate(key) for key in keys]
+    return ApiKeyList(api_keys=items, total=len(items))
 
 
 @router.post("/update")
