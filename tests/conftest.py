@@ -138,10 +138,14 @@ class LiveServer:
         }
         self.process: subprocess.Popen[bytes] | None = None
 
+    def command(self, *args: str) -> list[str]:
+        """The child's command line; a subclass may run another server, one that also answers /api/auth/ok."""
+        return [sys.executable, "-m", "backend", "--port", str(self.port), "--log-level", "warning", *args]
+
     def start(self, *args: str) -> LiveServer:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "backend", "--port", str(self.port), "--log-level", "warning", *args],
+                self.command(*args),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,

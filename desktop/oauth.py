@@ -1,0 +1,173 @@
+"""Social sign-in for the shell: PKCE and state made here, the provider's pages in a window (or browser), and
+the single-use hand-off code traded for a session through the backend's desktop plugin.
+
+The session never travels in a URL: the window only ever sees a short-lived code that is useless without the
+PKCE verifier, and the verifier never leaves this process.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from desktop.account import Account
+from desktop.client import Offline, ServerError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SignInOutcome:
+    """How a social sign-in ended: error None means signed in."""
+
+    error: str | None = None
+    message: str | None = None
+
+
+SIGNED_IN = SignInOutcome()
+CANCELLED = SignInOutcome("cancelled", "Sign-in was cancelled.")
+TIMED_OUT = SignInOutcome("timeout", "Sign-in took too long and was stopped. Try again.")
+IN_PROGRESS = SignInOutcome("FLOW_IN_PROGRESS", "A sign-in is already in progress in this window's partition.")
+
+
+class AuthWindow(Protocol):
+    def close(self) -> None: ...
+
+
+class AuthWindowHost(Protocol):
+    """What a GUI platform provides: a window modal to `parent` that loads `url` and watches every navigation;
+    the first one that starts with `stop_prefix` is stopped before it loads and handed to `on_callback`."""
+
+    def open_auth_window(
+        self,
+        parent: Any,
+        url: str,
+        stop_prefix: str,
+        on_callback: Callable[[str], None],
+        on_closed: Callable[[], None],
+    ) -> AuthWindow: ...
+
+
+@dataclass(frozen=True)
+class PkcePair:
+    verifier: str
+    challenge: str
+
+    @classmethod
+    def make(cls) -> PkcePair:
+        verifier = generate_token(64)
+        return cls(verifier, create_s256_code_challenge(verifier))
+
+
+class PendingSignIn:
+    """One flow in progress: it ends once, with the callback URL, a close, a cancel or the timeout."""
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self.callback_url: str | None = None
+        self.outcome: SignInOutcome | None = None
+        self.window: AuthWindow | None = None
+
+    def finish(self, *, callback_url: str | None = None, outcome: SignInOutcome | None = None) -> None:
+        with self._lock:
+            if self._done.is_set():
+                return
+            self.callback_url, self.outcome = callback_url, outcome
+            self._done.set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._done.wait(timeout)
+
+
+def authorize_url(auth_url: str, provider: str, pkce: PkcePair, redirect_uri: str, state: str) -> str:
+    query = urlencode(
+        {
+            "provider": provider,
+            "code_challenge": pkce.challenge,
+            "code_challenge_method": "S256",
+            "redirect_uri": redirect_uri,
+            "state": state,
+        }
+    )
+    return f"{auth_url}/desktop/authorize?{query}"
+
+
+def read_callback(url: str, expected_state: str) -> tuple[str | None, SignInOutcome | None]:
+    """The hand-off code in a callback URL, or the outcome that ends the flow without one."""
+    params = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+    if not hmac.compare_digest(params.get("state", ""), expected_state):
+        return None, SignInOutcome("state_mismatch", "The sign-in could not be verified. Try again.")
+    if "error" in params:
+        code = params["error"][:64]
+        return None, SignInOutcome(
+            code, params.get("error_description") or f"The provider refused the sign-in ({code})."
+        )
+    if not params.get("code"):
+        return None, SignInOutcome("invalid_callback", "The sign-in returned without a code. Try again.")
+    return params["code"], None
+
+
+class SocialSignIn:
+    """Runs the sign-in flows of the app: one at a time per partition."""
+
+    def __init__(self, host: AuthWindowHost, timeout: float) -> None:
+        self.host = host
+        self.timeout = timeout
+        self._pending: dict[str, PendingSignIn] = {}
+        self._lock = threading.Lock()
+
+    def cancel(self, account: Account) -> bool:
+        pending = self._pending.get(account.partition.name)
+        if pending is None:
+            return False
+        pending.finish(outcome=CANCELLED)
+        return True
+
+    def run_embedded(self, account: Account, provider: str, parent: Any) -> SignInOutcome:
+        partition = account.partition.name
+        with self._lock:
+            if partition in self._pending:
+                return IN_PROGRESS
+            pending = self._pending[partition] = PendingSignIn()
+        try:
+            return self._run(account, provider, parent, pending)
+        finally:
+            with self._lock:
+                del self._pending[partition]
+
+    def _run(self, account: Account, provider: str, parent: Any, pending: PendingSignIn) -> SignInOutcome:
+        auth_url = account.client.base_url
+        callback = f"{auth_url}/desktop/callback"
+        pkce, state = PkcePair.make(), generate_token(32)
+        url = authorize_url(auth_url, provider, pkce, callback, state)
+        pending.window = self.host.open_auth_window(
+            parent,
+            url,
+            callback,
+            on_callback=lambda reached: pending.finish(callback_url=reached),
+            on_closed=lambda: pending.finish(outcome=CANCELLED),
+        )
+        if not pending.wait(self.timeout):
+            pending.finish(outcome=TIMED_OUT)
+        pending.window.close()
+        if pending.callback_url is None:
+            return pending.outcome or CANCELLED
+        code, failure = read_callback(pending.callback_url, state)
+        if failure is not None:
+            return failure
+        assert code is not None
+        try:
+            account.adopt(account.client.exchange_desktop_code(code, pkce.verifier))
+        except (ServerError, Offline) as error:
+            log.warning("the hand-off code exchange failed: %s", error)
+            return SignInOutcome(getattr(error, "code", "OFFLINE"), getattr(error, "message", str(error)))
+        return SIGNED_IN
