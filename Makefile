@@ -3,9 +3,10 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INTEROP := tests/interop
+# Node packages of the test fixtures: the Better Auth JS client and the OpenID provider.
+NODE_FIXTURES := tests/interop tests/oidc_provider
 
-.PHONY: install system-packages python-packages node-packages postgres serve test lint format clean
+.PHONY: install system-packages python-packages node-packages serve test lint format clean
 
 install: system-packages python-packages node-packages
 
@@ -20,10 +21,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-node-packages: $(INTEROP)/node_modules/.installed
+node-packages: $(addsuffix /node_modules/.installed,$(NODE_FIXTURES))
 
-$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
-	npm ci --prefix $(INTEROP) --no-audit --no-fund --loglevel=error
+%/node_modules/.installed: %/package.json %/package-lock.json
+	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 	@touch $@
 
 serve: install
@@ -33,12 +34,12 @@ test: install
 	KERNIA_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest
 
 lint: python-packages
-	$(BIN)/ruff check backend tests
-	$(BIN)/ruff format --check backend tests
+	$(BIN)/ruff check backend desktop tests
+	$(BIN)/ruff format --check backend desktop tests
 
 format: python-packages
-	$(BIN)/ruff check --fix backend tests
-	$(BIN)/ruff format backend tests
+	$(BIN)/ruff check --fix backend desktop tests
+	$(BIN)/ruff format backend desktop tests
 
 clean:
-	rm -rf $(VENV) $(INTEROP)/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_FIXTURES)) .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
@@ -16,7 +17,9 @@ from backend.api import notes
 from backend.auth.core import AUTH_TOKEN_HEADER, Auth
 from backend.auth.errors import AuthError
 from backend.auth.plugin import Plugin
-from backend.auth.plugins import api_keys, email_password
+from backend.auth.plugins import api_keys, desktop, email_password, oauth
+from backend.auth.plugins.oauth.providers import ProviderConfig, providers_from_environment
+from backend.auth.plugins.oauth.routes import Providers
 from backend.db import create_engine
 from backend.db.migrate import upgrade
 from backend.middleware import BodySizeLimit, HostAllowlist
@@ -26,22 +29,30 @@ LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def default_plugins() -> list[Plugin]:
-    return [email_password.plugin, api_keys.plugin]
+    return [email_password.plugin, api_keys.plugin, oauth.plugin, desktop.plugin]
 
 
-def create_app(settings: Settings | None = None, plugins: Sequence[Plugin] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    plugins: Sequence[Plugin] | None = None,
+    providers: Sequence[ProviderConfig] | None = None,
+) -> FastAPI:
+    """`providers` defaults to those configured in the environment (KERNIA_GITHUB_*, KERNIA_OIDC_<ID>_*...)."""
     settings = settings or Settings()
     engine = create_engine(settings.database)
     auth = Auth(settings, engine, default_plugins() if plugins is None else plugins)
+    oauth_providers = Providers(list(providers_from_environment(os.environ) if providers is None else providers))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await upgrade(engine, [plugin.migrations for plugin in auth.plugins if plugin.migrations])
         yield
+        await oauth_providers.http.aclose()
         await engine.dispose()
 
     app = FastAPI(title="Kernia Desktop", lifespan=lifespan)
     app.state.auth = auth
+    app.state.oauth_providers = oauth_providers
     app.include_router(auth.router(), prefix=settings.base_path)
     app.include_router(notes.router, prefix="/api")
     install_error_handlers(app)

@@ -37,6 +37,16 @@ def postgres_admin_url() -> str:
     return url
 
 
+_TRUNCATE_ALL = """
+DO $$ DECLARE tables text;
+BEGIN
+  SELECT string_agg(format('%I', tablename), ', ') INTO tables
+  FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+  IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE ' || tables || ' CASCADE'; END IF;
+END $$;
+"""
+
+
 async def _admin(url: str, statement: str) -> None:
     parsed = make_url(url)
     connection = await asyncpg.connect(
@@ -62,7 +72,10 @@ def postgres_url() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'kernia.db'}"
-    return request.getfixturevalue("postgres_url")
+    url = request.getfixturevalue("postgres_url")
+    # One database serves the whole run; each test starts from empty tables, as on SQLite.
+    asyncio.run(_admin(url, _TRUNCATE_ALL))
+    return url
 
 
 @pytest.fixture
@@ -177,3 +190,13 @@ def live_server(tmp_path: Path, database_url: str) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path / "live", database_url).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def openid_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real OpenID provider (npm oidc-provider), one for the test run."""
+    from tests.openid_provider import OpenIdProvider
+
+    provider = OpenIdProvider(tmp_path_factory.mktemp("openid-provider") / "provider.log")
+    yield provider
+    provider.stop()

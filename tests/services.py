@@ -48,8 +48,9 @@ class SecretService:
         previous = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
         os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.address
         deadline = time.monotonic() + timeout
+        problem: object = "the default collection stayed locked"
         try:
-            while True:
+            while time.monotonic() < deadline:
                 try:
                     connection = secretstorage.dbus_init()
                     try:
@@ -58,10 +59,10 @@ class SecretService:
                             return
                     finally:
                         connection.close()
-                except Exception:  # the daemon is still starting
-                    if time.monotonic() > deadline:
-                        raise
+                except Exception as error:  # the daemon is still starting
+                    problem = error
                 time.sleep(0.1)
+            raise RuntimeError(f"the Secret Service did not become ready: {problem}")
         finally:
             if previous is None:
                 del os.environ["DBUS_SESSION_BUS_ADDRESS"]

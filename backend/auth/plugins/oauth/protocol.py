@@ -1,0 +1,204 @@
+"""The provider side of a sign-in: authorization URLs, the code exchange (RFC 6749 with RFC 7636 PKCE),
+OpenID Connect discovery and ID token verification, and the user's identity at the provider.
+
+authlib builds the authorization request and validates the ID token's claims; httpx carries the requests.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+from backend.auth.plugins.oauth.providers import ProviderConfig
+
+with warnings.catch_warnings():
+    # authlib.jose still does the job and is what authlib's own OIDC clients use; it only announces a successor.
+    warnings.simplefilter("ignore")
+    from authlib.jose import JsonWebKey, JsonWebToken
+    from authlib.jose.errors import JoseError
+    from authlib.oidc.core import CodeIDToken
+from joserfc.errors import JoseError as ClaimsError  # what authlib's OIDC claim checks raise since 1.7
+
+METADATA_TTL = 3600.0
+ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
+CLOCK_LEEWAY = 60
+
+
+class OAuthFailure(Exception):
+    """A sign-in failed at or after the provider; `code` goes to the error callback as ?error=."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: str
+    email: str | None
+    email_verified: bool
+    name: str | None
+    image: str | None
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    authorization: str
+    token: str
+    userinfo: str | None = None
+    jwks_uri: str | None = None
+    issuer: str | None = None
+
+
+class ProviderClient:
+    def __init__(self, config: ProviderConfig, redirect_uri: str, http: httpx.AsyncClient) -> None:
+        self.config = config
+        self.redirect_uri = redirect_uri
+        self.http = http
+        self._endpoints: tuple[float, Endpoints] | None = None
+        self._jwks: dict[str, Any] | None = None
+
+    async def endpoints(self) -> Endpoints:
+        config = self.config
+        if config.kind == "oauth2":
+            assert config.authorization_endpoint and config.token_endpoint
+            return Endpoints(config.authorization_endpoint, config.token_endpoint)
+        if self._endpoints and time.monotonic() - self._endpoints[0] < METADATA_TTL:
+            return self._endpoints[1]
+        metadata = await self._get_json(f"{config.issuer}/.well-known/openid-configuration")
+        if metadata.get("issuer") != config.issuer:
+            raise OAuthFailure("provider_unavailable", "the discovery document names another issuer")
+        endpoints = Endpoints(
+            authorization=metadata["authorization_endpoint"],
+            token=metadata["token_endpoint"],
+            userinfo=metadata.get("userinfo_endpoint"),
+            jwks_uri=metadata["jwks_uri"],
+            issuer=metadata["issuer"],
+        )
+        self._endpoints = (time.monotonic(), endpoints)
+        return endpoints
+
+    async def _get_json(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        try:
+            response = await self.http.get(url, headers={"accept": "application/json", **(headers or {})})
+        except httpx.HTTPError as error:
+            raise OAuthFailure("provider_unavailable", f"{url}: {type(error).__name__}") from error
+        if response.status_code != 200:
+            raise OAuthFailure("provider_unavailable", f"{url} answered {response.status_code}")
+        return response.json()
+
+    async def authorization_url(self, state: str, code_verifier: str, nonce: str, scopes: list[str]) -> str:
+        endpoints = await self.endpoints()
+        extra = {"nonce": nonce} if self.config.kind == "oidc" else {}
+        return prepare_grant_uri(
+            endpoints.authorization,
+            client_id=self.config.client_id,
+            response_type="code",
+            redirect_uri=self.redirect_uri,
+            scope=" ".join(dict.fromkeys([*self.config.scopes, *scopes])),
+            state=state,
+            code_challenge=create_s256_code_challenge(code_verifier),
+            code_challenge_method="S256",
+            **extra,
+        )
+
+    async def exchange(self, code: str, code_verifier: str) -> dict[str, Any]:
+        endpoints = await self.endpoints()
+        try:
+            response = await self.http.post(
+                endpoints.token,
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": self.redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+                auth=(self.config.client_id or "", self.config.client_secret or ""),
+                headers={"accept": "application/json"},
+            )
+        except httpx.HTTPError as error:
+            raise OAuthFailure("provider_unavailable", f"token endpoint: {type(error).__name__}") from error
+        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        if response.status_code != 200 or "access_token" not in body:
+            raise OAuthFailure("invalid_code", str(body.get("error") or response.status_code))
+        return body
+
+    async def identity(self, tokens: dict[str, Any], nonce: str) -> Identity:
+        if self.config.kind == "oidc":
+            return await self._oidc_identity(tokens, nonce)
+        return await self._github_identity(tokens["access_token"])
+
+    async def _jwk_set(self, refresh: bool) -> Any:
+        if self._jwks is None or refresh:
+            endpoints = await self.endpoints()
+            assert endpoints.jwks_uri
+            self._jwks = await self._get_json(endpoints.jwks_uri)
+        return JsonWebKey.import_key_set(self._jwks)
+
+    async def verify_id_token(self, id_token: str, nonce: str, access_token: str | None) -> CodeIDToken:
+        """Signature against the provider's JWKS (fetched again once for an unknown key), then iss, aud, exp,
+        iat, nonce, azp and at_hash through authlib's OIDC claim rules."""
+        endpoints = await self.endpoints()
+        options = {
+            "iss": {"essential": True, "value": endpoints.issuer},
+            "aud": {"essential": True, "value": self.config.client_id},
+            "nonce": {"essential": True},
+        }
+        params = {"nonce": nonce, "client_id": self.config.client_id, "access_token": access_token}
+        decoder = JsonWebToken(ID_TOKEN_ALGORITHMS)
+        for refresh in (False, True):
+            try:
+                claims = decoder.decode(
+                    id_token,
+                    await self._jwk_set(refresh),
+                    claims_cls=CodeIDToken,
+                    claims_options=options,
+                    claims_params=params,
+                )
+                claims.validate(leeway=CLOCK_LEEWAY)
+                return claims
+            except ValueError as error:
+                # authlib raises ValueError for a key id not in the set: the provider may have rotated keys.
+                if refresh:
+                    raise OAuthFailure("invalid_id_token", str(error)) from error
+            except (JoseError, ClaimsError) as error:
+                raise OAuthFailure("invalid_id_token", str(error)) from error
+        raise AssertionError("unreachable")
+
+    async def _oidc_identity(self, tokens: dict[str, Any], nonce: str) -> Identity:
+        if "id_token" not in tokens:
+            raise OAuthFailure("invalid_id_token", "the token response carries no id_token")
+        claims = dict(await self.verify_id_token(tokens["id_token"], nonce, tokens.get("access_token")))
+        endpoints = await self.endpoints()
+        if "email" not in claims and endpoints.userinfo:
+            info = await self._get_json(endpoints.userinfo, {"authorization": f"Bearer {tokens['access_token']}"})
+            # OIDC Core 5.3.2: userinfo is only about the ID token's subject.
+            if info.get("sub") != claims["sub"]:
+                raise OAuthFailure("invalid_id_token", "userinfo describes another subject")
+            claims = {**info, **claims}
+        return Identity(
+            account_id=str(claims["sub"]),
+            email=claims.get("email"),
+            email_verified=claims.get("email_verified") is True,
+            name=claims.get("name") or claims.get("preferred_username"),
+            image=claims.get("picture"),
+        )
+
+    async def _github_identity(self, access_token: str) -> Identity:
+        headers = {"authorization": f"Bearer {access_token}", "accept": "application/vnd.github+json"}
+        user = await self._get_json("https://api.github.com/user", headers)
+        emails = await self._get_json("https://api.github.com/user/emails", headers)
+        primary = next((entry for entry in emails if entry.get("primary")), None) or {}
+        return Identity(
+            account_id=str(user["id"]),
+            email=primary.get("email") or user.get("email"),
+            email_verified=primary.get("verified") is True,
+            name=user.get("name") or user.get("login"),
+            image=user.get("avatar_url"),
+        )

@@ -1,0 +1,49 @@
+// A real OpenID provider for the tests: npm oidc-provider on 127.0.0.1 with its development login and
+// consent pages. Any login name signs in; "<name>" gets the address <name>@example.com, verified unless the
+// name starts with "unverified". Configured by the environment:
+//   OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (comma-separated).
+import Provider from "oidc-provider";
+
+const port = Number(process.env.OIDC_PORT);
+const issuer = `http://127.0.0.1:${port}`;
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: process.env.OIDC_CLIENT_ID,
+      client_secret: process.env.OIDC_CLIENT_SECRET,
+      // Native clients get RFC 8252 loopback matching: http://127.0.0.1/... accepts any port.
+      application_type: "native",
+      redirect_uris: process.env.OIDC_REDIRECT_URIS.split(","),
+      response_types: ["code"],
+      grant_types: ["authorization_code"],
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+  ],
+  pkce: { required: () => true },
+  claims: {
+    openid: ["sub"],
+    email: ["email", "email_verified"],
+    profile: ["name"],
+  },
+  features: { devInteractions: { enabled: true } },
+  cookies: { keys: ["kernia-desktop-test-provider"] },
+  async findAccount(_context, accountId) {
+    return {
+      accountId,
+      async claims() {
+        return {
+          sub: accountId,
+          email: `${accountId}@example.com`,
+          email_verified: !accountId.startsWith("unverified"),
+          name: `Provider User ${accountId}`,
+        };
+      },
+    };
+  },
+});
+
+const server = provider.listen(port, "127.0.0.1", () => {
+  console.log(`openid provider listening on ${issuer}`);
+});
+for (const signal of ["SIGTERM", "SIGINT"]) process.on(signal, () => server.close(() => process.exit(0)));

@@ -1,0 +1,163 @@
+"""The desktop plugin's hand-off: a provider sign-in ends in a single-use code bound to the shell's PKCE
+challenge, traded once for a session. Runs against the real OpenID provider."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from backend.app import create_app
+from backend.auth.models import Session
+from backend.auth.plugins.desktop.models import DesktopGrant
+from backend.auth.plugins.oauth.providers import providers_from_environment
+from backend.db import utcnow
+from desktop.oauth import PkcePair
+from tests.conftest import BASE
+from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
+from tests.test_oauth import back_at_app, login_name
+
+SHELL_CALLBACK = f"{BASE}/api/auth/desktop/callback"
+SHELL_STATE = "shell-state-0123456789abcdef"
+
+
+@pytest.fixture
+def app(make_settings, openid_provider: OpenIdProvider) -> FastAPI:  # type: ignore[no-untyped-def]
+    return create_app(make_settings(), providers=providers_from_environment(openid_provider.environment()))
+
+
+def authorize_path(pkce: PkcePair, redirect_uri: str = SHELL_CALLBACK, **overrides: str) -> str:
+    query = {
+        "provider": PROVIDER_ID,
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
+        "redirect_uri": redirect_uri,
+        "state": SHELL_STATE,
+        **overrides,
+    }
+    return f"/api/auth/desktop/authorize?{urlencode(query)}"
+
+
+async def run_flow(client: httpx.AsyncClient, pkce: PkcePair, *, consent: bool = True, **overrides: str) -> str:
+    """The shell's window: authorize, the provider's pages, and the redirect back; returns where it ends."""
+    started = await client.get(authorize_path(pkce, **overrides))
+    assert started.status_code == 302, started.text
+    with httpx.Client() as provider_browser:
+        callback = walk_provider(provider_browser, started.headers["location"], login_name(), consent=consent)
+    landed = await back_at_app(client, callback)
+    assert landed.status_code == 302
+    assert "better-auth.session_token" not in landed.headers.get("set-cookie", "")
+    assert "set-auth-token" not in landed.headers
+    return landed.headers["location"]
+
+
+def code_of(location: str) -> str:
+    query = parse_qs(urlsplit(location).query)
+    assert query["state"] == [SHELL_STATE]
+    return query["code"][0]
+
+
+async def exchange(client: httpx.AsyncClient, code: str, verifier: str) -> httpx.Response:
+    return await client.post("/api/auth/desktop/token", json={"code": code, "codeVerifier": verifier})
+
+
+async def test_hand_off_gives_the_shell_a_session_once(app: FastAPI, client: httpx.AsyncClient) -> None:
+    pkce = PkcePair.make()
+    location = await run_flow(client, pkce)
+    assert location.startswith(f"{SHELL_CALLBACK}?")
+    code = code_of(location)
+    async with async_sessionmaker(app.state.auth.engine)() as db:
+        assert await db.scalar(select(func.count()).select_from(Session)) == 0, "no session before the exchange"
+    exchanged = await exchange(client, code, pkce.verifier)
+    assert exchanged.status_code == 200
+    token = exchanged.json()["token"]
+    assert token == exchanged.headers["set-auth-token"] and token not in location
+    session = (await client.get("/api/auth/get-session", headers={"Authorization": f"Bearer {token}"})).json()
+    assert session["user"]["email"].endswith("@example.com")
+    again = await exchange(client, code, pkce.verifier)
+    assert again.status_code == 400 and again.json()["code"] == "INVALID_GRANT"
+
+
+async def test_wrong_verifier_fails_and_burns_the_code(client: httpx.AsyncClient) -> None:
+    pkce = PkcePair.make()
+    code = code_of(await run_flow(client, pkce))
+    assert (await exchange(client, code, PkcePair.make().verifier)).json()["code"] == "INVALID_GRANT"
+    assert (await exchange(client, code, pkce.verifier)).json()["code"] == "INVALID_GRANT"
+
+
+async def test_of_two_concurrent_exchanges_one_wins(app: FastAPI, client: httpx.AsyncClient) -> None:
+    pkce = PkcePair.make()
+    code = code_of(await run_flow(client, pkce))
+    results = await asyncio.gather(*(exchange(client, code, pkce.verifier) for _ in range(2)))
+    assert sorted(response.status_code for response in results) == [200, 400]
+    async with async_sessionmaker(app.state.auth.engine)() as db:
+        assert await db.scalar(select(func.count()).select_from(Session)) == 1
+
+
+async def test_expired_code_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
+    pkce = PkcePair.make()
+    code = code_of(await run_flow(client, pkce))
+    async with async_sessionmaker(app.state.auth.engine)() as db:
+        await db.execute(update(DesktopGrant).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await db.commit()
+    assert (await exchange(client, code, pkce.verifier)).json()["code"] == "INVALID_GRANT"
+
+
+async def test_provider_error_goes_back_to_the_shell(client: httpx.AsyncClient) -> None:
+    location = await run_flow(client, PkcePair.make(), consent=False)
+    query = parse_qs(urlsplit(location).query)
+    assert location.startswith(f"{SHELL_CALLBACK}?")
+    assert query["error"] == ["access_denied"] and query["state"] == [SHELL_STATE] and "code" not in query
+
+
+async def test_loopback_redirect_uri_on_any_port(client: httpx.AsyncClient) -> None:
+    location = await run_flow(client, PkcePair.make(), redirect_uri="http://127.0.0.1:54321/callback")
+    assert location.startswith("http://127.0.0.1:54321/callback?code=")
+
+
+@pytest.mark.parametrize(
+    "overrides,code",
+    [
+        ({"redirect_uri": "http://localhost:54321/callback"}, "INVALID_REDIRECT_URI"),
+        ({"redirect_uri": "http://127.0.0.1/callback"}, "INVALID_REDIRECT_URI"),
+        ({"redirect_uri": "https://127.0.0.1:443/callback"}, "INVALID_REDIRECT_URI"),
+        ({"redirect_uri": "http://evil.example:80/callback"}, "INVALID_REDIRECT_URI"),
+        ({"redirect_uri": "http://127.0.0.1:54321@evil.example/callback"}, "INVALID_REDIRECT_URI"),
+        ({"code_challenge_method": "plain"}, "INVALID_CODE_CHALLENGE_METHOD"),
+        ({"code_challenge": "too-short"}, "INVALID_CODE_CHALLENGE"),
+        ({"provider": "myspace"}, "PROVIDER_NOT_FOUND"),
+    ],
+)
+async def test_bad_authorize_requests_are_refused(
+    client: httpx.AsyncClient, overrides: dict[str, str], code: str
+) -> None:
+    response = await client.get(authorize_path(PkcePair.make(), **overrides))
+    assert response.status_code == 400 and response.json()["code"] == code
+    assert "set-cookie" not in response.headers
+
+
+async def test_malformed_token_requests(client: httpx.AsyncClient) -> None:
+    for body in ({"code": "x", "codeVerifier": "short"}, {"code": "x"}, {"code": 5, "codeVerifier": "v" * 43}):
+        response = await client.post("/api/auth/desktop/token", json=body)
+        assert response.status_code == 400 and response.json()["code"] in ("INVALID_CODE_VERIFIER", "VALIDATION_ERROR")
+    unknown = await exchange(client, "no-such-code", "v" * 43)
+    assert unknown.status_code == 400 and unknown.json()["code"] == "INVALID_GRANT"
+
+
+def test_a_public_server_accepts_only_its_own_callback_and_loopback() -> None:
+    from backend.auth.errors import AuthError
+    from backend.auth.plugins.desktop.grants import check_redirect_uri
+
+    base = "https://auth.example.com/api/auth"
+    assert check_redirect_uri(f"{base}/desktop/callback", base) == f"{base}/desktop/callback"
+    assert check_redirect_uri("http://127.0.0.1:61000/cb", base) == "http://127.0.0.1:61000/cb"
+    for target in (f"{base}/desktop/callback/../x", f"{base}/desktop/callback?x=1", "https://auth.example.com/other"):
+        with pytest.raises(AuthError) as refused:
+            check_redirect_uri(target, base)
+        assert refused.value.code == "INVALID_REDIRECT_URI"

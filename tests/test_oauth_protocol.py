@@ -1,0 +1,166 @@
+"""The provider client on its own: ID token checks against the real provider's keys, and the GitHub and
+Google specifics, which cannot be reached from here, against recorded-shape answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from backend.auth.plugins.oauth.protocol import OAuthFailure, ProviderClient
+from backend.auth.plugins.oauth.providers import ProviderConfig, github, google, providers_from_environment
+from backend.auth.tokens import random_token
+from tests.openid_provider import PROVIDER_ID, REDIRECT_URI, OpenIdProvider, walk_provider
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def testidp_config(openid_provider: OpenIdProvider, **changes: str) -> ProviderConfig:
+    config = next(p for p in providers_from_environment(openid_provider.environment()) if p.id == PROVIDER_ID)
+    return ProviderConfig(**{**config.__dict__, **changes})
+
+
+async def real_tokens(client: ProviderClient, nonce: str) -> dict:
+    verifier = random_token(64)
+    url = await client.authorization_url(random_token(), verifier, nonce, [])
+    with httpx.Client() as browser:
+        callback = walk_provider(browser, url, "tokens")
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    return await client.exchange(code, verifier)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+async def test_id_token_is_verified_and_every_check_bites(
+    openid_provider: OpenIdProvider, http: httpx.AsyncClient
+) -> None:
+    client = ProviderClient(testidp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
+    nonce = random_token()
+    tokens = await real_tokens(client, nonce)
+    claims = await client.verify_id_token(tokens["id_token"], nonce, tokens["access_token"])
+    assert claims["sub"] == "tokens" and claims["aud"] == "kernia-desktop-tests"
+    identity = await client.identity(tokens, nonce)
+    assert identity.email == "tokens@example.com" and identity.email_verified
+
+    header, payload, signature = tokens["id_token"].split(".")
+    forged_claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), "sub": "someone-else"}
+    forged = f"{header}.{_b64(json.dumps(forged_claims).encode())}.{signature}"
+    bad_signature = f"{header}.{payload}.{signature[:-4]}AAAA"
+    for token, token_nonce in [(forged, nonce), (bad_signature, nonce), (tokens["id_token"], "another nonce")]:
+        with pytest.raises(OAuthFailure) as failure:
+            await client.verify_id_token(token, token_nonce, tokens["access_token"])
+        assert failure.value.code == "invalid_id_token"
+
+    other_audience = ProviderClient(
+        testidp_config(openid_provider, client_id="someone-else"), client.redirect_uri, http
+    )
+    with pytest.raises(OAuthFailure, match="aud"):
+        await other_audience.verify_id_token(tokens["id_token"], nonce, tokens["access_token"])
+
+
+async def test_a_code_is_exchanged_once(openid_provider: OpenIdProvider, http: httpx.AsyncClient) -> None:
+    client = ProviderClient(testidp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
+    verifier = random_token(64)
+    url = await client.authorization_url(random_token(), verifier, random_token(), [])
+    with httpx.Client() as browser:
+        code = parse_qs(urlsplit(walk_provider(browser, url, "once")).query)["code"][0]
+    with pytest.raises(OAuthFailure) as wrong_verifier:
+        await client.exchange(code, random_token(64))
+    assert wrong_verifier.value.code == "invalid_code"
+    assert "access_token" in await client.exchange(code, verifier)
+    with pytest.raises(OAuthFailure) as replayed:
+        await client.exchange(code, verifier)
+    assert replayed.value.code == "invalid_code"
+
+
+def github_api(request: httpx.Request) -> httpx.Response:
+    assert request.headers["authorization"] == "Bearer gh-token"
+    if request.url.path == "/user":
+        return httpx.Response(200, json={"id": 4242, "login": "octo", "name": None, "avatar_url": "https://a/x.png"})
+    return httpx.Response(
+        200,
+        json=[
+            {"email": "old@example.com", "primary": False, "verified": True},
+            {"email": "octo@example.com", "primary": True, "verified": True},
+        ],
+    )
+
+
+async def test_github_identity_uses_the_primary_verified_email() -> None:
+    config = github({"KERNIA_GITHUB_CLIENT_ID": "id", "KERNIA_GITHUB_CLIENT_SECRET": "secret"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(github_api)) as http:
+        client = ProviderClient(config, "http://127.0.0.1:8000/api/auth/callback/github", http)
+        identity = await client.identity({"access_token": "gh-token"}, "unused")
+        url = await client.authorization_url("the-state", random_token(64), "n", [])
+    assert (identity.account_id, identity.email, identity.email_verified, identity.name) == (
+        "4242",
+        "octo@example.com",
+        True,
+        "octo",
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert url.startswith("https://github.com/login/oauth/authorize?")
+    assert query["code_challenge_method"] == ["S256"] and "nonce" not in query
+    assert query["scope"] == ["read:user user:email"] and query["state"] == ["the-state"]
+
+
+async def test_google_endpoints_come_from_discovery() -> None:
+    def discovery(request: httpx.Request) -> httpx.Response:
+        assert str(request.url) == "https://accounts.google.com/.well-known/openid-configuration"
+        return httpx.Response(
+            200,
+            json={
+                "issuer": "https://accounts.google.com",
+                "authorization_endpoint": "https://accounts.google.com/o/oauth2/v2/auth",
+                "token_endpoint": "https://oauth2.googleapis.com/token",
+                "jwks_uri": "https://www.googleapis.com/oauth2/v3/certs",
+            },
+        )
+
+    config = google({"KERNIA_GOOGLE_CLIENT_ID": "gid", "KERNIA_GOOGLE_CLIENT_SECRET": "gsecret"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(discovery)) as http:
+        url = await ProviderClient(config, "http://127.0.0.1:8000/api/auth/callback/google", http).authorization_url(
+            "s", random_token(64), "the-nonce", ["https://www.googleapis.com/auth/calendar.readonly"]
+        )
+    query = parse_qs(urlsplit(url).query)
+    assert url.startswith("https://accounts.google.com/o/oauth2/v2/auth?")
+    assert query["nonce"] == ["the-nonce"] and query["client_id"] == ["gid"]
+    assert query["scope"] == ["openid email profile https://www.googleapis.com/auth/calendar.readonly"]
+
+
+async def test_discovery_for_another_issuer_is_refused() -> None:
+    def lying(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"issuer": "https://evil.example", "authorization_endpoint": "x"})
+
+    config = google({"KERNIA_GOOGLE_CLIENT_ID": "gid", "KERNIA_GOOGLE_CLIENT_SECRET": "gsecret"})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(lying)) as http:
+        with pytest.raises(OAuthFailure, match="another issuer"):
+            await ProviderClient(config, "http://127.0.0.1:8000/cb", http).endpoints()
+
+
+def test_generic_providers_are_read_from_the_environment() -> None:
+    providers = providers_from_environment(
+        {
+            "KERNIA_OIDC_CORP_SSO_ISSUER": "https://sso.corp.example/",
+            "KERNIA_OIDC_CORP_SSO_CLIENT_ID": "cid",
+            "KERNIA_OIDC_CORP_SSO_CLIENT_SECRET": "csecret",
+            "KERNIA_OIDC_CORP_SSO_SCOPES": "email groups",
+            "KERNIA_OIDC_HALF_ISSUER": "https://half.example",
+        }
+    )
+    by_id = {provider.id: provider for provider in providers}
+    assert set(by_id) == {"github", "google", "corp_sso", "half"}
+    corp = by_id["corp_sso"]
+    assert corp.issuer == "https://sso.corp.example" and corp.scopes == ("openid", "email", "groups")
+    assert corp.problem is None
+    assert by_id["half"].problem == "KERNIA_OIDC_HALF_CLIENT_ID and KERNIA_OIDC_HALF_CLIENT_SECRET are not set"
