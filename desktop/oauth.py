@@ -10,9 +10,9 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.common.security import generate_token
@@ -20,6 +20,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from desktop.account import Account
 from desktop.client import Offline, ServerError
+from desktop.loopback import LoopbackListener
 
 log = logging.getLogger(__name__)
 
@@ -116,12 +117,38 @@ def read_callback(url: str, expected_state: str) -> tuple[str | None, SignInOutc
     return params["code"], None
 
 
-class SocialSignIn:
-    """Runs the sign-in flows of the app: one at a time per partition."""
+Flow = Literal["embedded", "system"]
+FLOWS: tuple[Flow, ...] = ("embedded", "system")
+# Providers that refuse embedded web views (Google answers disallowed_useragent) sign in in the user's browser.
+SYSTEM_BROWSER_PROVIDERS = frozenset({"google"})
 
-    def __init__(self, host: AuthWindowHost, timeout: float) -> None:
+
+def flow_for(provider: str, override: str | None, environ: Mapping[str, str]) -> Flow:
+    """The bridge's override, else KERNIA_DESKTOP_FLOW_<PROVIDER>, else the provider's default."""
+    configured = override or environ.get(f"KERNIA_DESKTOP_FLOW_{provider.upper()}")
+    if configured in FLOWS:
+        return configured  # type: ignore[return-value]
+    return "system" if provider in SYSTEM_BROWSER_PROVIDERS else "embedded"
+
+
+class SocialSignIn:
+    """Runs the app's provider sign-ins, one at a time per partition, in the embedded window or the browser.
+
+    `open_browser` opens a URL in the user's browser (webbrowser.open honours BROWSER); `bring_to_front`
+    raises the app's window once the browser hands the sign-in back.
+    """
+
+    def __init__(
+        self,
+        host: AuthWindowHost,
+        timeout: float,
+        open_browser: Callable[[str], bool],
+        bring_to_front: Callable[[Any], None],
+    ) -> None:
         self.host = host
         self.timeout = timeout
+        self.open_browser = open_browser
+        self.bring_to_front = bring_to_front
         self._pending: dict[str, PendingSignIn] = {}
         self._lock = threading.Lock()
 
@@ -132,33 +159,41 @@ class SocialSignIn:
         pending.finish(outcome=CANCELLED)
         return True
 
-    def run_embedded(self, account: Account, provider: str, parent: Any) -> SignInOutcome:
+    def run(self, account: Account, provider: str, flow: Flow, parent: Any) -> SignInOutcome:
         partition = account.partition.name
         with self._lock:
             if partition in self._pending:
                 return IN_PROGRESS
             pending = self._pending[partition] = PendingSignIn()
         try:
-            return self._run(account, provider, parent, pending)
+            return self._run(account, provider, flow, parent, pending)
         finally:
             with self._lock:
                 del self._pending[partition]
 
-    def _run(self, account: Account, provider: str, parent: Any, pending: PendingSignIn) -> SignInOutcome:
-        auth_url = account.client.base_url
-        callback = f"{auth_url}/desktop/callback"
+    def _run(self, account: Account, provider: str, flow: Flow, parent: Any, pending: PendingSignIn) -> SignInOutcome:
         pkce, state = PkcePair.make(), generate_token(32)
-        url = authorize_url(auth_url, provider, pkce, callback, state)
-        pending.window = self.host.open_auth_window(
-            parent,
-            url,
-            callback,
-            on_callback=lambda reached: pending.finish(callback_url=reached),
-            on_closed=lambda: pending.finish(outcome=CANCELLED),
-        )
+        auth_url = account.client.base_url
+        if flow == "system":
+            listener = LoopbackListener(state, on_callback=lambda reached: pending.finish(callback_url=reached))
+            pending.window = listener
+            if not self.open_browser(authorize_url(auth_url, provider, pkce, listener.redirect_uri, state)):
+                listener.close()
+                return SignInOutcome("BROWSER_UNAVAILABLE", "No web browser could be opened for the sign-in.")
+        else:
+            callback = f"{auth_url}/desktop/callback"
+            pending.window = self.host.open_auth_window(
+                parent,
+                authorize_url(auth_url, provider, pkce, callback, state),
+                callback,
+                on_callback=lambda reached: pending.finish(callback_url=reached),
+                on_closed=lambda: pending.finish(outcome=CANCELLED),
+            )
         if not pending.wait(self.timeout):
             pending.finish(outcome=TIMED_OUT)
         pending.window.close()
+        if flow == "system" and pending.callback_url is not None:
+            self.bring_to_front(parent)
         if pending.callback_url is None:
             return pending.outcome or CANCELLED
         code, failure = read_callback(pending.callback_url, state)
