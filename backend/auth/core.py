@@ -61,6 +61,21 @@ class Auth:
         response.headers[AUTH_TOKEN_HEADER] = credential
         response.headers["Access-Control-Expose-Headers"] = AUTH_TOKEN_HEADER
 
+    async def open_session(
+        self, db: AsyncSession, request: Request, response: Response, user: User, *, remember_me: bool = True
+    ) -> ActiveSession:
+        """Signs `user` in from this request: a new session, committed, and handed to the client on `response`."""
+        active = await self.sessions.create(
+            db,
+            user,
+            remember_me=remember_me,
+            ip_address=self.client_address(request),
+            user_agent=request.headers.get("user-agent"),
+        )
+        await db.commit()
+        self.issue(response, active)
+        return active
+
     def presented_token(self, connection: HTTPConnection) -> tuple[Literal["cookie", "bearer"], str] | None:
         """The session token a request carries; a bearer header wins over the cookie, as in Better Auth."""
         scheme, _, value = connection.headers.get("authorization", "").partition(" ")

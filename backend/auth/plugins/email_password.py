@@ -98,15 +98,7 @@ async def sign_up(body: SignUpBody, request: Request, response: Response, auth: 
             password_hash=await hash_password(body.password),
         )
     )
-    active = await auth.sessions.create(
-        db,
-        user,
-        remember_me=body.remember_me,
-        ip_address=auth.client_address(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    await db.commit()
-    auth.issue(response, active)
+    active = await auth.open_session(db, request, response, user, remember_me=body.remember_me)
     return SignUpOut(token=auth.credential(active), user=UserOut.model_validate(user))
 
 
@@ -125,15 +117,7 @@ async def sign_in(body: SignInBody, request: Request, response: Response, auth: 
     # Verified even for an unknown email, so neither the answer nor its timing tells who has an account.
     if not await verify_password(password_hash, body.password) or user is None:
         raise AuthError(401, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password")
-    active = await auth.sessions.create(
-        db,
-        user,
-        remember_me=body.remember_me,
-        ip_address=auth.client_address(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    await db.commit()
-    auth.issue(response, active)
+    active = await auth.open_session(db, request, response, user, remember_me=body.remember_me)
     return SignInOut(redirect=False, token=auth.credential(active), url=None, user=UserOut.model_validate(user))
 
 

@@ -75,11 +75,7 @@ async def token(body: TokenBody, request: Request, response: Response, auth: Aut
     user = await db.scalar(select(User).where(User.id == user_id))
     if user is None:
         raise grants.invalid_grant()
-    active = await auth.sessions.create(
-        db, user, ip_address=auth.client_address(request), user_agent=request.headers.get("user-agent")
-    )
-    await db.commit()
-    auth.issue(response, active)
+    active = await auth.open_session(db, request, response, user)
     return TokenOut(token=auth.credential(active), user=UserOut.model_validate(user))
 
 

@@ -186,15 +186,8 @@ async def find_or_create_user(db: AsyncSession, provider_id: str, identity: Iden
 
 async def complete_with_session(auth: Auth, request: Request, db: AsyncSession, finished: FinishedSignIn) -> Response:
     target = (finished.is_new_user and finished.new_user_callback_url) or finished.callback_url
-    active = await auth.sessions.create(
-        db,
-        finished.user,
-        ip_address=auth.client_address(request),
-        user_agent=request.headers.get("user-agent"),
-    )
-    await db.commit()
     response = RedirectResponse(target, status_code=302)
-    auth.issue(response, active)
+    await auth.open_session(db, request, response, finished.user)
     return response
 
 
