@@ -1,4 +1,5 @@
-# Fresh machine: `make test` installs what is missing and runs every test; `make serve` runs the backend.
+# Fresh machine: `make test` installs what is missing and runs every test; `make serve` runs the backend;
+# `make run` runs the desktop app; `make bench` measures the servers and the app.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +7,7 @@ BIN := $(VENV)/bin
 # Node packages of the test fixtures: the Better Auth JS client and the OpenID provider.
 NODE_FIXTURES := tests/interop tests/oidc_provider
 
-.PHONY: install system-packages python-packages node-packages serve test lint format clean
+.PHONY: install system-packages python-packages node-packages serve run test e2e bench lint format clean
 
 install: system-packages python-packages node-packages
 
@@ -27,19 +28,38 @@ node-packages: $(addsuffix /node_modules/.installed,$(NODE_FIXTURES))
 	npm ci --prefix $* --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Better Auth, the bench's peer; only `make bench` needs it. better-sqlite3's prebuilt addon cannot be downloaded
+# here, so it compiles from source against the headers installed with Node itself (node-gyp would fetch them).
+BENCH_PEER := bench/better_auth/node_modules/.installed
+$(BENCH_PEER): export npm_config_nodedir := $(abspath $(dir $(shell command -v node))..)
+
 serve: install
 	$(BIN)/python -m backend
 
+# Without a display (DISPLAY unset) the app runs on Xvfb and saves a screenshot of its window; it prints both.
+run: install
+	$(BIN)/python -m desktop --xvfb-if-no-display
+
+# Every test: tests/ and the end-to-end suite e2e/ (pyproject's testpaths).
 test: install
 	KERNIA_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest
 
+# The end-to-end suite alone: Playwright drives the real app on Xvfb, a real OpenID provider and a real keyring;
+# screenshots and logs of failures, and the timings it saw, go to test-artifacts/.
+e2e: install
+	KERNIA_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest e2e
+
+# Prints the table and writes bench-results/results.json and results.md (README, Performance); about 5 minutes.
+bench: install $(BENCH_PEER)
+	KERNIA_BENCH_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m bench
+
 lint: python-packages
-	$(BIN)/ruff check backend desktop tests
-	$(BIN)/ruff format --check backend desktop tests
+	$(BIN)/ruff check backend desktop tests e2e bench
+	$(BIN)/ruff format --check backend desktop tests e2e bench
 
 format: python-packages
-	$(BIN)/ruff check --fix backend desktop tests
-	$(BIN)/ruff format backend desktop tests
+	$(BIN)/ruff check --fix backend desktop tests e2e bench
+	$(BIN)/ruff format backend desktop tests e2e bench
 
 clean:
-	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_FIXTURES)) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_FIXTURES) bench/better_auth) .pytest_cache .ruff_cache

@@ -5,13 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from backend.api import notes
 from backend.auth.core import AUTH_TOKEN_HEADER, Auth
@@ -26,6 +30,16 @@ from backend.middleware import BodySizeLimit, HostAllowlist
 from backend.settings import Settings
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+RENDERER_DIR = Path(__file__).parent / "renderer"
+
+
+class FallbackMount(Mount):
+    """A mount that yields to every other route: a path that an API route serves by another method keeps that
+    route's 405, where a plain mount at `/` would answer 404 for it."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child_scope = super().matches(scope)
+        return (Match.PARTIAL if match is Match.FULL else match), child_scope
 
 
 def default_plugins() -> list[Plugin]:
@@ -48,13 +62,19 @@ def create_app(
         await upgrade(engine, [plugin.migrations for plugin in auth.plugins if plugin.migrations])
         yield
         await oauth_providers.http.aclose()
+        await auth.revision.close()
         await engine.dispose()
 
     app = FastAPI(title="Kernia Desktop", lifespan=lifespan)
     app.state.auth = auth
     app.state.oauth_providers = oauth_providers
     app.include_router(auth.router(), prefix=settings.base_path)
+    if oauth.plugin in auth.plugins:
+        # Posted to from the provider's page, so outside the auth router's origin check (see the route).
+        app.include_router(oauth.form_post_router, prefix=settings.base_path)
     app.include_router(notes.router, prefix="/api")
+    # The desktop renderer, at the root; mounted last, so that it never shadows an API route.
+    app.router.routes.append(FallbackMount("/", StaticFiles(directory=RENDERER_DIR, html=True), name="renderer"))
     install_error_handlers(app)
 
     app.add_middleware(

@@ -37,11 +37,12 @@ def postgres_admin_url() -> str:
     return url
 
 
+# Empties every table but the two that migrations fill: the schema version and the auth revision's one row.
 _TRUNCATE_ALL = """
 DO $$ DECLARE tables text;
 BEGIN
   SELECT string_agg(format('%I', tablename), ', ') INTO tables
-  FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version';
+  FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'auth_revision');
   IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE ' || tables || ' CASCADE'; END IF;
 END $$;
 """

@@ -1,13 +1,22 @@
-"""Real services for the desktop tests: a D-Bus session bus with gnome-keyring's Secret Service on it."""
+"""Real services for the desktop tests: a D-Bus session bus with gnome-keyring's Secret Service on it, and the
+desktop app itself in a child process."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
+from tests.conftest import ROOT, free_port
+
 KEYRING_PASSWORD = b"kernia-test-keyring"
+SECRETS_NAME = "org.freedesktop.secrets"
 
 
 class SecretService:
@@ -40,7 +49,18 @@ class SecretService:
         assert self._keyring.stdin is not None
         self._keyring.stdin.write(KEYRING_PASSWORD)
         self._keyring.stdin.close()
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _secrets_name_owned(self) -> bool:
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        with open_dbus_connection(self.address) as connection:
+            return bool(connection.send_and_get_reply(message_bus.NameHasOwner(SECRETS_NAME)).body[0])
 
     def _wait_until_ready(self, timeout: float = 20.0) -> None:
         import secretstorage
@@ -50,6 +70,12 @@ class SecretService:
         deadline = time.monotonic() + timeout
         problem: object = "the default collection stayed locked"
         try:
+            # A Secret Service call before our daemon owns the name would make the bus start a daemon of its own
+            # (D-Bus activation), one without the unlocked login keyring.
+            while not self._secrets_name_owned():
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gnome-keyring-daemon did not take the Secret Service name")
+                time.sleep(0.05)
             while time.monotonic() < deadline:
                 try:
                     connection = secretstorage.dbus_init()
@@ -78,3 +104,116 @@ class SecretService:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes below `pid`, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process has just gone
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class DesktopApp:
+    """`python -m desktop` in a child process, as `make run` starts it, with a data dir and HOME of its own, on
+    the given X display, with the Secret Service's session bus and QtWebEngine's remote debugging on."""
+
+    def __init__(self, data_dir: Path, home: Path, display: str, keyring: SecretService, **env: str) -> None:
+        self.data_dir = data_dir
+        self.debug_port = free_port()
+        self.devtools = f"http://127.0.0.1:{self.debug_port}"
+        runtime = home / "runtime"
+        runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+        inherited = {key: value for key, value in keyring.env.items() if not key.startswith(("KERNIA_", "XDG_", "QT_"))}
+        self.env = {
+            **inherited,
+            "HOME": str(home),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "DISPLAY": display,
+            "KERNIA_DESKTOP_DATA_DIR": str(data_dir),
+            "KERNIA_DESKTOP_DEBUG_PORT": str(self.debug_port),
+            "QTWEBENGINE_DISABLE_SANDBOX": "1",
+            **env,
+        }
+        self.output = home / "app-output.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, *args: str) -> DesktopApp:
+        with self.output.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "desktop", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def run_to_end(self, timeout: float) -> subprocess.CompletedProcess[str]:
+        """Runs another launch with the same environment to its end."""
+        return subprocess.run(
+            [sys.executable, "-m", "desktop"], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
+
+    def wait_for_devtools(self, timeout: float = 60.0, poll: float = 0.1) -> None:
+        """`poll`: the seconds between two tries (the bench times launches, so it asks more often)."""
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the app exited early ({self.process.returncode}):\n{self.report()}")
+            try:
+                if httpx.get(f"{self.devtools}/json/version", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(poll)
+        raise RuntimeError(f"the app opened no window within {timeout:.0f} s:\n{self.report()}")
+
+    def report(self) -> str:
+        log = self.data_dir / "logs" / "desktop.log"
+        return "\n".join(
+            f"--- {path}:\n{path.read_text(errors='replace')[-6000:]}" for path in (self.output, log) if path.exists()
+        )
+
+    def signal(self, number: signal.Signals = signal.SIGTERM) -> None:
+        assert self.process is not None
+        self.process.send_signal(number)
+
+    def wait(self, timeout: float) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def kill(self) -> None:
+        """Ends the app and everything it started, whatever state it is in."""
+        if self.process is None:
+            return
+        for pid in [*descendants(self.process.pid), self.process.pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+
+
+# The launch_app fixture: starts the app with arguments, a data dir (default: the test's) and extra environment.
+LaunchApp = Callable[..., DesktopApp]

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -25,22 +25,38 @@ CHROMIUM_ARGS = [
 ]
 
 
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+def new_page(browser: Browser) -> Page:
+    page = browser.new_page()
+    # The provider's pages ask for Google Fonts; this machine has no way out.
+    page.route(re.compile(r"https://fonts\.(googleapis|gstatic)\.com/.*"), lambda route: route.abort())
+    return page
+
+
+def sign_in_at_provider(page: Page, login: str, *, deny: bool = False) -> None:
+    """On the test OpenID provider's login page: signs in as `login`, then grants or denies consent."""
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "any password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("button[type=submit]")
+    if deny:
+        page.click("a[href$='/abort']")
+    else:
+        page.click("button[type=submit]")
+
+
 def main(url: str) -> None:
     report = Path(os.environ["KERNIA_TEST_BROWSER_REPORT"])
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        # The provider's pages ask for Google Fonts; this machine has no way out.
-        page.route(re.compile(r"https://fonts\.(googleapis|gstatic)\.com/.*"), lambda route: route.abort())
+        browser = launch(playwright)
+        page = new_page(browser)
         page.goto(url)
-        page.fill("input[name=login]", os.environ["KERNIA_TEST_BROWSER_LOGIN"])
-        page.fill("input[name=password]", "any password")
-        page.click("button[type=submit]")
-        page.wait_for_selector("button[type=submit]")
-        if os.environ.get("KERNIA_TEST_BROWSER_DENY"):
-            page.click("a[href$='/abort']")
-        else:
-            page.click("button[type=submit]")
+        sign_in_at_provider(
+            page, os.environ["KERNIA_TEST_BROWSER_LOGIN"], deny=bool(os.environ.get("KERNIA_TEST_BROWSER_DENY"))
+        )
         page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/callback\?"))
         report.write_text(json.dumps({"url": page.url, "text": page.inner_text("body")}))
         browser.close()

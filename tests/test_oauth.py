@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -20,6 +21,7 @@ from backend.auth.plugins.oauth.providers import providers_from_environment
 from backend.db import utcnow
 from tests.conftest import BASE, LiveServer, sign_up, started_client, unique_email
 from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
+from tests.system_browser import launch, new_page, sign_in_at_provider
 
 CALLBACK = "/welcome"
 ERROR_CALLBACK = "/sign-in-failed"
@@ -113,7 +115,12 @@ async def test_tampered_state_is_refused(
     app: FastAPI, client: httpx.AsyncClient, provider_browser: httpx.Client
 ) -> None:
     callback = walk_provider(provider_browser, await start(client), login_name())
-    tampered = re.sub(r"state=([^&]+)", lambda match: f"state={match.group(1)[:-1]}x", callback)
+
+    def tamper(match: re.Match[str]) -> str:
+        state = match.group(1)
+        return f"state={state[:-1]}{'x' if state[-1] != 'x' else 'y'}"
+
+    tampered = re.sub(r"state=([^&]+)", tamper, callback)
     landed = await back_at_app(client, tampered)
     assert landed.headers["location"] == f"{BASE}/api/auth/error?error=state_mismatch"
     assert await count(app, Session) == 0
@@ -155,6 +162,39 @@ async def test_expired_state_is_refused(
     assert await count(app, Session) == 0
 
 
+async def test_form_post_answer_from_the_providers_page_signs_in(
+    client: httpx.AsyncClient, provider_browser: httpx.Client, openid_provider: OpenIdProvider
+) -> None:
+    callback = walk_provider(provider_browser, await start(client), login_name())
+    answer = {key: values[0] for key, values in parse_qs(urlsplit(callback).query).items()}
+    posted = await client.post(
+        f"/api/auth/callback/{PROVIDER_ID}", data=answer, headers={"origin": openid_provider.issuer}
+    )
+    assert posted.status_code == 303
+    landed = await back_at_app(client, posted.headers["location"])
+    assert landed.headers["location"] == CALLBACK and landed.headers["set-auth-token"]
+
+
+async def test_abandoned_flows_are_swept_when_a_new_one_starts(app: FastAPI, client: httpx.AsyncClient) -> None:
+    await start(client)
+    async with async_sessionmaker(app.state.auth.engine)() as db:
+        await db.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(seconds=1)))
+        await db.commit()
+    await start(client)
+    assert await count(app, OAuthState) == 1
+
+
+async def test_starts_are_rate_limited_per_address(make_settings, openid_provider: OpenIdProvider) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(rate_limit_auth_max=3)
+    app = create_app(settings, providers=providers_from_environment(openid_provider.environment()))
+    async for client in started_client(app):
+        for _ in range(3):
+            await start(client)
+        refused = await client.post("/api/auth/sign-in/social", json={"provider": PROVIDER_ID})
+        assert refused.status_code == 429 and refused.json()["code"] == "TOO_MANY_REQUESTS"
+        assert await count(app, OAuthState) == 3
+
+
 async def test_callback_without_state_is_refused(client: httpx.AsyncClient) -> None:
     landed = await client.get(f"/api/auth/callback/{PROVIDER_ID}", params={"code": "anything"})
     assert landed.headers["location"].endswith("error=state_mismatch")
@@ -166,6 +206,8 @@ async def test_callback_without_state_is_refused(client: httpx.AsyncClient) -> N
         ("callbackURL", "https://evil.example/steal"),
         ("callbackURL", "//evil.example/steal"),
         ("callbackURL", "/\\evil.example"),
+        # Browsers drop tabs and newlines from URLs, which would make this //evil.example.
+        ("callbackURL", "/\t/evil.example"),
         ("callbackURL", "javascript:alert(1)"),
         ("errorCallbackURL", "http://127.0.0.1:9/other-port"),
         ("newUserCallbackURL", "https://user@127.0.0.1:8000/"),
@@ -246,3 +288,45 @@ def test_full_sign_in_over_http_on_a_live_server(oidc_live_server: LiveServer, p
         landed = browser.get(callback)
         assert landed.status_code == 302 and landed.headers["location"] == CALLBACK
         assert browser.get("/api/auth/get-session").json()["user"]["email"] == f"{login}@example.com"
+
+
+@pytest.fixture
+def chromium() -> Iterator[Page]:
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield new_page(browser)
+        browser.close()
+
+
+def start_in_page(page: Page, server: LiveServer) -> str:
+    """What the app's page does: asks the backend, from its own origin, where to send the browser."""
+    page.goto(f"{server.url}/api/auth/ok")
+    started = page.evaluate(
+        """async (body) => {
+            const response = await fetch("/api/auth/sign-in/social", {
+                method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body),
+            });
+            return await response.json();
+        }""",
+        {"provider": PROVIDER_ID, "callbackURL": CALLBACK, "errorCallbackURL": ERROR_CALLBACK},
+    )
+    return started["url"]
+
+
+def test_sign_in_in_a_real_browser(oidc_live_server: LiveServer, chromium: Page) -> None:
+    login = login_name()
+    chromium.goto(start_in_page(chromium, oidc_live_server))
+    sign_in_at_provider(chromium, login)
+    chromium.wait_for_url(f"{oidc_live_server.url}{CALLBACK}")
+    session = chromium.evaluate("fetch('/api/auth/get-session').then((response) => response.json())")
+    assert session["user"]["email"] == f"{login}@example.com"
+    cookies = {cookie["name"]: cookie for cookie in chromium.context.cookies()}
+    assert "better-auth.oauth_state" not in cookies, "the state cookie is cleared once used"
+    assert cookies["better-auth.session_token"]["httpOnly"]
+
+
+def test_access_denied_in_a_real_browser(oidc_live_server: LiveServer, chromium: Page) -> None:
+    chromium.goto(start_in_page(chromium, oidc_live_server))
+    sign_in_at_provider(chromium, login_name(), deny=True)
+    chromium.wait_for_url(f"{oidc_live_server.url}{ERROR_CALLBACK}?error=access_denied")
+    assert chromium.evaluate("fetch('/api/auth/get-session').then((response) => response.json())") is None

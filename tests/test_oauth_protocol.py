@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from backend.auth.plugins.oauth.protocol import OAuthFailure, ProviderClient
 from backend.auth.plugins.oauth.providers import ProviderConfig, github, google, providers_from_environment
@@ -23,7 +26,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def testidp_config(openid_provider: OpenIdProvider, **changes: str) -> ProviderConfig:
+def idp_config(openid_provider: OpenIdProvider, **changes: str) -> ProviderConfig:
     config = next(p for p in providers_from_environment(openid_provider.environment()) if p.id == PROVIDER_ID)
     return ProviderConfig(**{**config.__dict__, **changes})
 
@@ -44,7 +47,7 @@ def _b64(data: bytes) -> str:
 async def test_id_token_is_verified_and_every_check_bites(
     openid_provider: OpenIdProvider, http: httpx.AsyncClient
 ) -> None:
-    client = ProviderClient(testidp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
+    client = ProviderClient(idp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
     nonce = random_token()
     tokens = await real_tokens(client, nonce)
     claims = await client.verify_id_token(tokens["id_token"], nonce, tokens["access_token"])
@@ -61,15 +64,110 @@ async def test_id_token_is_verified_and_every_check_bites(
             await client.verify_id_token(token, token_nonce, tokens["access_token"])
         assert failure.value.code == "invalid_id_token"
 
-    other_audience = ProviderClient(
-        testidp_config(openid_provider, client_id="someone-else"), client.redirect_uri, http
-    )
+    other_audience = ProviderClient(idp_config(openid_provider, client_id="someone-else"), client.redirect_uri, http)
     with pytest.raises(OAuthFailure, match="aud"):
         await other_audience.verify_id_token(tokens["id_token"], nonce, tokens["access_token"])
 
 
+class SigningIssuer:
+    """An OpenID issuer of the test's own, served by httpx.MockTransport, whose ID tokens the test shapes at
+    will; they are made with joserfc, not with the authlib code under test."""
+
+    issuer = "https://issuer.example"
+
+    def __init__(self) -> None:
+        self.keys = [RSAKey.generate_key(2048, parameters={"kid": "first"})]
+        self.jwks_fetches = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.well-known/openid-configuration":
+            return httpx.Response(
+                200,
+                json={
+                    "issuer": self.issuer,
+                    "authorization_endpoint": f"{self.issuer}/auth",
+                    "token_endpoint": f"{self.issuer}/token",
+                    "jwks_uri": f"{self.issuer}/jwks",
+                },
+            )
+        self.jwks_fetches += 1
+        return httpx.Response(200, json={"keys": [key.as_dict(private=False) for key in self.keys]})
+
+    def id_token(self, key: RSAKey | None = None, **changes: object) -> str:
+        """A token signed by `key` (the published one by default); a change to None leaves that claim out."""
+        key = key or self.keys[0]
+        now = int(time.time())
+        claims = {"iss": self.issuer, "sub": "subject", "aud": "client", "iat": now, "exp": now + 300, **changes}
+        claims.setdefault("nonce", "the-nonce")
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, {k: v for k, v in claims.items() if v is not None}, key)
+
+
+@pytest.fixture
+async def signing_issuer() -> AsyncIterator[tuple[SigningIssuer, ProviderClient]]:
+    issuer = SigningIssuer()
+    config = ProviderConfig(
+        id="signing",
+        name="Signing",
+        kind="oidc",
+        client_id="client",
+        client_secret="s",
+        scopes=("openid",),
+        issuer=issuer.issuer,
+    )
+    async with httpx.AsyncClient(transport=httpx.MockTransport(issuer.handle)) as http:
+        yield issuer, ProviderClient(config, "http://127.0.0.1:8000/api/auth/callback/signing", http)
+
+
+def unsigned(token: str) -> str:
+    payload = token.split(".")[1]
+    return f"{_b64(json.dumps({'alg': 'none', 'typ': 'JWT'}).encode())}.{payload}."
+
+
+@pytest.mark.parametrize(
+    "case,reason",
+    [
+        ("another issuer", "'iss'"),
+        ("expired", "expired"),
+        ("another audience", "'aud'"),
+        ("no nonce", "'nonce'"),
+        ("unsigned", "unsupported_algorithm"),
+        ("unknown key", "Key not found"),
+    ],
+)
+async def test_id_token_claims_and_keys_are_checked(
+    signing_issuer: tuple[SigningIssuer, ProviderClient], case: str, reason: str
+) -> None:
+    issuer, client = signing_issuer
+    assert (await client.verify_id_token(issuer.id_token(), "the-nonce", None))["sub"] == "subject"
+    hour_ago = int(time.time()) - 3600
+    token = {
+        "another issuer": lambda: issuer.id_token(iss="https://elsewhere.example"),
+        "expired": lambda: issuer.id_token(iat=hour_ago - 300, exp=hour_ago),
+        "another audience": lambda: issuer.id_token(aud="another-client"),
+        "no nonce": lambda: issuer.id_token(nonce=None),
+        "unsigned": lambda: unsigned(issuer.id_token()),
+        "unknown key": lambda: issuer.id_token(RSAKey.generate_key(2048, parameters={"kid": "stranger"})),
+    }[case]()
+    with pytest.raises(OAuthFailure, match=reason) as failure:
+        await client.verify_id_token(token, "the-nonce", None)
+    assert failure.value.code == "invalid_id_token"
+
+
+async def test_keys_are_fetched_again_once_when_the_issuer_rotates_them(
+    signing_issuer: tuple[SigningIssuer, ProviderClient],
+) -> None:
+    issuer, client = signing_issuer
+    await client.verify_id_token(issuer.id_token(), "the-nonce", None)
+    await client.verify_id_token(issuer.id_token(), "the-nonce", None)
+    assert issuer.jwks_fetches == 1, "the key set is cached"
+    rotated = RSAKey.generate_key(2048, parameters={"kid": "second"})
+    issuer.keys.append(rotated)
+    assert (await client.verify_id_token(issuer.id_token(rotated), "the-nonce", None))["sub"] == "subject"
+    assert issuer.jwks_fetches == 2
+
+
 async def test_a_code_is_exchanged_once(openid_provider: OpenIdProvider, http: httpx.AsyncClient) -> None:
-    client = ProviderClient(testidp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
+    client = ProviderClient(idp_config(openid_provider), REDIRECT_URI.replace("127.0.0.1", "127.0.0.1:8000"), http)
     verifier = random_token(64)
     url = await client.authorization_url(random_token(), verifier, random_token(), [])
     with httpx.Client() as browser:

@@ -12,7 +12,7 @@ from backend.auth.origins import check_origin
 
 
 async def require_principal(request: Request, auth: AuthDep) -> Principal:
-    # Looked up on every request, never cached: a revoked session or deleted key fails at once.
+    # Checked against the auth revision on every request: a revoked session or deleted key fails at once.
     principal = await auth.authenticate(request)
     if principal is None:
         raise unauthorized("A valid session, bearer token or API key is required")

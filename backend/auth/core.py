@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,6 +17,7 @@ from backend.auth.models import Session, User
 from backend.auth.origins import check_origin
 from backend.auth.plugin import Plugin
 from backend.auth.rate_limit import RateLimiter, client_address
+from backend.auth.revision import RevisionCache, revision_source
 from backend.auth.sessions import ActiveSession, SessionStore
 from backend.auth.tokens import sign, unsign
 from backend.settings import Settings
@@ -40,11 +41,17 @@ class Auth:
         self.secret = settings.secret_bytes
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        self.sessions = SessionStore(settings, self.sessionmaker)
+        self.revision = revision_source(engine)
+        self.sessions = SessionStore(settings, self.sessionmaker, self.revision)
+        self._caches: dict[str, RevisionCache[Any]] = {}
         self.cookie = SessionCookie(settings)
         self.rate_limiter = RateLimiter(settings)
         self.trusted_origins = settings.all_trusted_origins
         self.plugins = tuple(plugins)
+
+    def cache(self, name: str) -> RevisionCache[Any]:
+        """A plugin's own cache of the credentials it recognises, kept exact by the auth revision."""
+        return self._caches.setdefault(name, RevisionCache(self.revision))
 
     def client_address(self, connection: HTTPConnection) -> str:
         return client_address(connection, self.settings.trusted_proxies)
@@ -120,7 +127,9 @@ class Auth:
         return router
 
 
-def get_auth(request: Request) -> Auth:
+async def get_auth(request: Request) -> Auth:
+    # async although it never awaits: FastAPI runs a plain `def` dependency in a worker thread, a hop that costs
+    # more than the whole cached session lookup on every request.
     return request.app.state.auth
 
 

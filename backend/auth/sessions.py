@@ -1,4 +1,8 @@
-"""Sessions: created on sign-in, found by their token, slid forward while used, revoked for good."""
+"""Sessions: created on sign-in, found by their token, slid forward while used, revoked for good.
+
+Found sessions are cached in the process, exact under revocation (backend.auth.revision): revoking moves the auth
+revision on in the same transaction, and a cached session serves only while the revision it was read under holds.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.auth.models import Session, User
+from backend.auth.revision import RevisionCache, RevisionSource, bump
 from backend.auth.tokens import random_token, token_hash
 from backend.db import utcnow
 from backend.settings import Settings
@@ -27,9 +32,12 @@ class ActiveSession:
 
 
 class SessionStore:
-    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], revision: RevisionSource
+    ) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
+        self.cache: RevisionCache[tuple[Session, User]] = RevisionCache(revision)
 
     def lifetime(self, remember_me: bool) -> timedelta:
         seconds = self.settings.session_expires_in
@@ -65,19 +73,24 @@ class SessionStore:
 
     async def find(self, token: str) -> ActiveSession | None:
         """The valid session for `token`, slid forward when due; an expired one is deleted."""
+        key = token_hash(token)
+        generation = await self.cache.revision()
+        cached = self.cache.get(key, generation)
+        now = utcnow()
+        # An expired session, and one whose slide is due, are left to the database, which deletes or slides it.
+        if cached is not None and cached[0].expires_at > now and not self.is_due_for_update(cached[0], now):
+            return ActiveSession(*cached, token)
         async with self.sessionmaker() as db:
             row = (
                 await db.execute(
-                    select(Session, User)
-                    .join(User, User.id == Session.user_id)
-                    .where(Session.token_hash == token_hash(token))
+                    select(Session, User).join(User, User.id == Session.user_id).where(Session.token_hash == key)
                 )
             ).first()
             if row is None:
                 return None
             session, user = row
-            now = utcnow()
             if session.expires_at <= now:
+                # No revision bump: every cache checks the expiry itself, so none can serve this session any more.
                 await db.delete(session)
                 await db.commit()
                 return None
@@ -86,7 +99,8 @@ class SessionStore:
                 session.expires_at = now + self.lifetime(session.remember_me)
                 session.updated_at = now
                 await db.commit()
-            return ActiveSession(session, user, token, refreshed)
+        self.cache.put(key, generation, (session, user))
+        return ActiveSession(session, user, token, refreshed)
 
     def is_due_for_update(self, session: Session, now: datetime) -> bool:
         """A session slides once `updateAge` has passed since it was last extended."""
@@ -113,6 +127,8 @@ class SessionStore:
                     or_(Session.token_hash == token_hash(handle), Session.token_hash == handle),
                 )
             )
+            if result.rowcount:
+                await bump(db)
             await db.commit()
             return bool(result.rowcount)
 
@@ -122,5 +138,7 @@ class SessionStore:
             if keep_token is not None:
                 statement = statement.where(Session.token_hash != token_hash(keep_token))
             result = await db.execute(statement)
+            if result.rowcount:
+                await bump(db)
             await db.commit()
             return result.rowcount or 0

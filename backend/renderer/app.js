@@ -52,7 +52,8 @@ function showView(name) {
   document.body.dataset.view = name;
 }
 
-// Calls the bridge; shows its error in words and returns null when it failed.
+// Calls the bridge; shows its error in words and returns null when it failed. A failed call's message stays
+// up until the user's next action (see act), so a background refresh never hides it.
 async function call(method, ...args) {
   let result;
   try {
@@ -64,8 +65,13 @@ async function call(method, ...args) {
     showError(result);
     return null;
   }
-  showError(null);
   return result;
+}
+
+// A call the user asked for: the previous error goes away first.
+function act(method, ...args) {
+  showError(null);
+  return call(method, ...args);
 }
 
 function item(text, detail, button) {
@@ -100,7 +106,7 @@ async function renderNotes() {
   $("notes").replaceChildren(
     ...result.notes.map((note) =>
       item(note.title, note.body, actionButton("Delete", async () => {
-        if (await call("delete_note", note.id)) renderNotes();
+        if (await act("delete_note", note.id)) renderNotes();
       })),
     ),
   );
@@ -115,7 +121,7 @@ async function renderSessions() {
         session.current ? "This app (current session)" : session.userAgent || "Another device",
         `Signed in ${when(session.createdAt)} · expires ${when(session.expiresAt)}`,
         session.current ? null : actionButton("Revoke", async () => {
-          if (await call("revoke_session", session.id)) renderSessions();
+          if (await act("revoke_session", session.id)) renderSessions();
         }),
       ),
     ),
@@ -128,7 +134,7 @@ async function renderKeys() {
   $("keys").replaceChildren(
     ...result.keys.map((key) =>
       item(key.name || "Unnamed key", `${key.start}… · created ${when(key.createdAt)}`, actionButton("Revoke", async () => {
-        if (await call("delete_api_key", key.id)) {
+        if (await act("delete_api_key", key.id)) {
           $("new-key").hidden = true;
           renderKeys();
         }
@@ -180,7 +186,7 @@ async function signInSocial(provider) {
     : "Complete the sign-in in the window that opened.";
   $("cancel-sign-in").hidden = provider.flow !== "system";
   showView("waiting");
-  const state = await call("sign_in_social", provider.id);
+  const state = await act("sign_in_social", provider.id);
   renderState(state || (await api().get_session()));
 }
 
@@ -212,7 +218,7 @@ function wire() {
   $("sign-in-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const { email, password } = formValues(event.target);
-    const state = await call("sign_in_email", email, password);
+    const state = await act("sign_in_email", email, password);
     if (state) {
       event.target.reset();
       renderState(state);
@@ -221,32 +227,32 @@ function wire() {
   $("sign-up-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const { name, email, password } = formValues(event.target);
-    const state = await call("sign_up_email", name, email, password);
+    const state = await act("sign_up_email", name, email, password);
     if (state) {
       event.target.reset();
       renderState(state);
     }
   });
   $("sign-out").addEventListener("click", async () => {
-    const state = await call("sign_out");
+    const state = await act("sign_out");
     if (state) renderState(state);
   });
   $("sign-out-everywhere").addEventListener("click", async () => {
-    const state = await call("sign_out_everywhere");
+    const state = await act("sign_out_everywhere");
     if (state) renderState(state);
   });
-  $("cancel-sign-in").addEventListener("click", () => call("cancel_sign_in"));
+  $("cancel-sign-in").addEventListener("click", () => act("cancel_sign_in"));
   $("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const { title, body } = formValues(event.target);
-    if (await call("create_note", title, body)) {
+    if (await act("create_note", title, body)) {
       event.target.reset();
       renderNotes();
     }
   });
   $("key-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const created = await call("create_api_key", formValues(event.target).name);
+    const created = await act("create_api_key", formValues(event.target).name);
     if (created) {
       event.target.reset();
       $("new-key-value").textContent = created.key;

@@ -13,6 +13,7 @@ from backend.auth.core import Auth, AuthDep, CurrentSession, Database, Principal
 from backend.auth.errors import not_found
 from backend.auth.models import User
 from backend.auth.plugins.api_keys.models import ApiKey
+from backend.auth.revision import RevisionCache, bump
 from backend.auth.tokens import random_token, token_hash
 from backend.auth.wire import IsoDateTime, RequestBody, SuccessOut, WireModel
 from backend.db import utcnow
@@ -119,6 +120,8 @@ async def update_key(body: UpdateBody, current: CurrentSession, db: Database) ->
         key.enabled = body.enabled
     if body.expires_in is not None:
         key.expires_at = _expiry(body.expires_in)
+    # Every worker's cached copy of this key is dropped before its next request.
+    await bump(db)
     await db.commit()
     return ApiKeyOut.model_validate(key)
 
@@ -126,6 +129,7 @@ async def update_key(body: UpdateBody, current: CurrentSession, db: Database) ->
 @router.post("/delete")
 async def delete_key(body: DeleteBody, current: CurrentSession, db: Database) -> SuccessOut:
     await db.delete(await _own_key(db, current.user.id, body.key_id))
+    await bump(db)
     await db.commit()
     return SuccessOut(success=True)
 
@@ -136,17 +140,23 @@ async def authenticate_api_key(auth: Auth, connection: HTTPConnection) -> Princi
         return None
     limiter, limit = auth.rate_limiter, auth.settings.rate_limit_api_key_max
     limiter.hit([f"api-key:address:{auth.client_address(connection)}"], limit)
-    async with auth.sessionmaker() as db:
-        row = (
-            await db.execute(
-                select(ApiKey, User)
-                .join(User, User.id == ApiKey.user_id)
-                .where(ApiKey.key_hash == token_hash(presented.strip()))
-            )
-        ).first()
-    if row is None:
-        return None
-    key, user = row
+    cache: RevisionCache[tuple[ApiKey, User]] = auth.cache("api-key")
+    key_hash = token_hash(presented.strip())
+    generation = await cache.revision()
+    found = cache.get(key_hash, generation)
+    if found is None:
+        async with auth.sessionmaker() as db:
+            row = (
+                await db.execute(
+                    select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.key_hash == key_hash)
+                )
+            ).first()
+        if row is None:
+            return None
+        found = (row[0], row[1])
+        cache.put(key_hash, generation, found)
+    key, user = found
+    # Checked on every use, cached or not: a cached key is refused the moment it expires.
     if not key.enabled or (key.expires_at is not None and key.expires_at <= utcnow()):
         return None
     limiter.hit([f"api-key:account:{user.id}"], limit)

@@ -91,7 +91,10 @@ class ProviderClient:
             raise OAuthFailure("provider_unavailable", f"{url}: {type(error).__name__}") from error
         if response.status_code != 200:
             raise OAuthFailure("provider_unavailable", f"{url} answered {response.status_code}")
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as error:
+            raise OAuthFailure("provider_unavailable", f"{url} did not answer with JSON") from error
 
     async def authorization_url(self, state: str, code_verifier: str, nonce: str, scopes: list[str]) -> str:
         endpoints = await self.endpoints()
@@ -124,7 +127,12 @@ class ProviderClient:
             )
         except httpx.HTTPError as error:
             raise OAuthFailure("provider_unavailable", f"token endpoint: {type(error).__name__}") from error
-        body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise OAuthFailure("invalid_code", f"the token endpoint answered {response.status_code} without JSON")
         if response.status_code != 200 or "access_token" not in body:
             raise OAuthFailure("invalid_code", str(body.get("error") or response.status_code))
         return body

@@ -109,6 +109,10 @@ async def begin(
     """Starts a sign-in: stores its state, binds it to this browser with a cookie on `response`, and returns
     the provider's authorization URL. Redirect targets must already be checked."""
     client = providers_of(request).client(auth, provider_id)
+    # Each start stores a row until it expires: a bound on starts is a bound on what one caller can store.
+    auth.rate_limiter.hit(
+        [f"provider-sign-in:address:{auth.client_address(request)}"], auth.settings.rate_limit_auth_max
+    )
     row, state, binding = flow_state.new_state(
         provider_id,
         callback_url=callback_url,
@@ -121,6 +125,7 @@ async def begin(
         url = await client.authorization_url(state, row.code_verifier, row.nonce, scopes or [])
     except OAuthFailure as failure:
         raise bad_request("PROVIDER_UNAVAILABLE", f"{client.config.name} cannot be reached right now") from failure
+    await flow_state.sweep_expired(db)
     db.add(row)
     await db.commit()
     state_cookie(auth).write(response, binding)
@@ -225,6 +230,12 @@ async def _finish(auth: Auth, request: Request, db: AsyncSession, row: Any, code
         log.info("sign-in with %s failed: %s", row.provider_id, failure)
         await db.rollback()
         return error_redirect(auth, row.error_callback_url, failure.code)
+    except Exception:
+        # The browser is in the middle of a redirect chain (often in a sign-in window): it must land on the
+        # error callback, not on a JSON error body.
+        log.exception("sign-in with %s failed on the server", row.provider_id)
+        await db.rollback()
+        return error_redirect(auth, row.error_callback_url, "internal_server_error")
 
 
 @router.get("/callback/{provider_id}")
@@ -240,7 +251,13 @@ async def callback_get(
     return await callback(request, provider_id, {"code": code, "state": state, "error": error}, auth, db)
 
 
-@router.post("/callback/{provider_id}")
+# The provider's page posts here from its own origin, so this route is mounted without the origin check
+# (backend.app). That is safe: it changes nothing, only turns the post into a GET on the callback route,
+# which checks the state and the browser's state cookie.
+form_post_router = APIRouter()
+
+
+@form_post_router.post("/callback/{provider_id}")
 async def callback_post(
     provider_id: str,
     auth: AuthDep,

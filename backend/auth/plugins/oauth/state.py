@@ -65,6 +65,11 @@ def new_state(provider_id: str, **fields: str | None) -> tuple[OAuthState, str, 
     return row, state, binding
 
 
+async def sweep_expired(db: AsyncSession) -> None:
+    """Removes the rows of flows nobody finished (a closed window, a user who walked away)."""
+    await db.execute(delete(OAuthState).where(OAuthState.expires_at <= utcnow()))
+
+
 async def consume(db: AsyncSession, provider_id: str, state: str | None, binding: str | None) -> OAuthState | None:
     """The flow `state` names, removed so it can never be used again; None when the state is missing, unknown,
     expired, for another provider, or presented by a browser other than the one that began the flow."""

@@ -1,0 +1,197 @@
+"""The desktop benchmarks, on a virtual display (Xvfb): the app (`python -m desktop`) against the floor, a bare
+pywebview/Qt window painting a static page (bench/floor_window.py).
+
+Every window is watched the same way, over QtWebEngine's remote debugging: a launch ends when its page shows
+the view that is waited for. Each measurement is the median of several launches, after one launch that is not
+counted (it fills the disk caches, and for the app it creates the bundled backend's database).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, Playwright, sync_playwright
+
+from bench.report import MEMORY, RESTART, DesktopResult
+from bench.server import PASSWORD, ROOT
+from desktop.xvfb import VirtualDisplay
+from e2e.ui import SIGNED_IN, SIGNED_OUT, open_provider_window, sign_in
+from tests.openid_provider import OpenIdProvider
+from tests.services import DesktopApp, SecretService, alive, descendants
+from tests.system_browser import sign_in_at_provider
+
+LAUNCHES = 5
+ROUND_TRIPS = 3
+# Memory is read this long after the view shows, the same for the app and the floor.
+SETTLE_SECONDS = 1.0
+VIEW_TIMEOUT_MS = 60_000
+FLOOR_READY = "body[data-view=ready]"
+FIRST_PAINT = "launch to first paint (signed-out view)"
+ROUND_TRIP = "provider sign-in round trip, less the time at the provider"
+
+
+class FloorWindow(DesktopApp):
+    """bench/floor_window.py, launched as the app is: the same display, environment and remote debugging."""
+
+    def __init__(self, home: Path, display: str, keyring: SecretService) -> None:
+        super().__init__(home / "data", home, display, keyring, QT_API="pyside6", QT_DISABLE_SHADER_DISK_CACHE="1")
+        # What desktop/qt.py makes of KERNIA_DESKTOP_DEBUG_PORT, given straight to QtWebEngine.
+        self.env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{self.debug_port}"
+
+    def start(self, *args: str) -> FloorWindow:
+        with self.output.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bench.floor_window", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=output,
+            )
+        return self
+
+
+def tree_memory_mb(pid: int) -> float:
+    """The resident memory (VmRSS) of a process and all its descendants, added up, in MB."""
+    total_kb = 0
+    for member in {pid} | descendants(pid):
+        try:
+            status = Path(f"/proc/{member}/status").read_text()
+        except OSError:  # the process has just gone
+            continue
+        found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        total_kb += int(found.group(1)) if found else 0
+    return total_kb / 1024
+
+
+def _stop(window: DesktopApp) -> None:
+    """SIGTERM, then SIGKILL for whatever of its process tree is left."""
+    assert window.process is not None
+    tree = descendants(window.process.pid)
+    window.process.terminate()
+    try:
+        window.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        window.process.kill()
+        window.process.wait()
+    for pid in tree:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def launched(playwright: Playwright, window: DesktopApp, view: str) -> Iterator[tuple[Page, float, float]]:
+    """Starts the window and yields its page once it shows `view`, with the seconds that took and the memory
+    of its process tree a moment later; stops it on leaving."""
+    started = time.monotonic()
+    window.start()
+    assert window.process is not None
+    try:
+        window.wait_for_devtools(VIEW_TIMEOUT_MS / 1000, poll=0.02)
+        browser = playwright.chromium.connect_over_cdp(window.devtools, no_defaults=True)
+        try:
+            context = browser.contexts[0]
+            page = context.pages[0] if context.pages else context.wait_for_event("page")
+            page.wait_for_selector(view, timeout=VIEW_TIMEOUT_MS)
+            seconds = time.monotonic() - started
+            time.sleep(SETTLE_SECONDS)
+            yield page, seconds, tree_memory_mb(window.process.pid)
+        finally:
+            browser.close()
+    finally:
+        _stop(window)
+
+
+def _medians(playwright: Playwright, make: Callable[[], DesktopApp], view: str) -> tuple[float, float]:
+    """Median ms to `view` and median MB, over the counted launches."""
+    with launched(playwright, make(), view):
+        pass
+    runs = []
+    for _ in range(LAUNCHES):
+        with launched(playwright, make(), view) as (_page, seconds, memory):
+            runs.append((seconds * 1000, memory))
+    return statistics.median(ms for ms, _ in runs), statistics.median(mb for _, mb in runs)
+
+
+def _sign_up_through_the_window(page: Page) -> None:
+    """Makes an account on the bundled backend, then signs in to it in the window, as a person would."""
+    email = f"bench-{secrets.token_hex(4)}@example.com"
+    origin = re.match(r"https?://[^/]+", page.url)
+    assert origin, page.url
+    httpx.post(
+        f"{origin.group(0)}/api/auth/sign-up/email", json={"name": "Bench", "email": email, "password": PASSWORD}
+    ).raise_for_status()
+    sign_in(page, email, PASSWORD)
+    page.wait_for_selector(SIGNED_IN, timeout=VIEW_TIMEOUT_MS)
+
+
+def _round_trip(playwright: Playwright, make: Callable[[], DesktopApp]) -> float:
+    """ms from the click on the provider's button to the signed-in view, less the time on the provider's pages
+    (typing, and the provider's own answers to them)."""
+    with launched(playwright, make(), SIGNED_OUT) as (page, _seconds, _memory):
+        page.wait_for_selector("#providers button[data-provider]:not([disabled])", timeout=VIEW_TIMEOUT_MS)
+        clicked = time.monotonic()
+        popup = open_provider_window(page)
+        at_provider = time.monotonic()
+        sign_in_at_provider(popup, f"bench-{secrets.token_hex(4)}@example.com")
+        left_provider = time.monotonic()
+        page.wait_for_selector(SIGNED_IN, timeout=VIEW_TIMEOUT_MS)
+        done = time.monotonic()
+    return ((done - clicked) - (left_provider - at_provider)) * 1000
+
+
+def run(work: Path) -> list[DesktopResult]:
+    work.mkdir(parents=True, exist_ok=True)
+    display = VirtualDisplay()
+    keyrings: list[SecretService] = []
+    provider: OpenIdProvider | None = None
+
+    def keyring(name: str) -> SecretService:
+        keyrings.append(SecretService(work / name / "keyring"))
+        return keyrings[-1]
+
+    def app(name: str, **env: str) -> Callable[[], DesktopApp]:
+        """Launches of the app that share one data dir and one keyring, and so what each one leaves behind."""
+        store = keyring(name)
+        return lambda: DesktopApp(work / name / "data", work / name / "home", display.display, store, **env)
+
+    try:
+        with sync_playwright() as playwright:
+            floor_store = keyring("floor")
+            floor_ms, floor_mb = _medians(
+                playwright, lambda: FloorWindow(work / "floor", display.display, floor_store), FLOOR_READY
+            )
+            first_paint_ms, _ = _medians(playwright, app("signed-out"), SIGNED_OUT)
+
+            signed_in = app("signed-in")
+            with launched(playwright, signed_in(), SIGNED_OUT) as (page, _seconds, _memory):
+                _sign_up_through_the_window(page)
+            restart_ms, restart_mb = _medians(playwright, signed_in, SIGNED_IN)
+
+            provider = OpenIdProvider(work / "openid-provider.log")
+            round_trips = [
+                _round_trip(playwright, app(f"provider-{index}", **provider.environment()))
+                for index in range(ROUND_TRIPS)
+            ]
+    finally:
+        if provider is not None:
+            provider.stop()
+        for store in keyrings:
+            store.stop()
+        display.stop()
+    return [
+        DesktopResult(FIRST_PAINT, first_paint_ms, "ms", floor_ms),
+        DesktopResult(RESTART, restart_ms, "ms", floor_ms),
+        DesktopResult(ROUND_TRIP, statistics.median(round_trips), "ms"),
+        DesktopResult(MEMORY, restart_mb, "MB", floor_mb),
+    ]

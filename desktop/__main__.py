@@ -1,0 +1,71 @@
+"""kernia-desktop / python -m desktop: runs the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from desktop.app import finalize_exit, run
+from desktop.settings import DesktopSettings
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kernia-desktop", description="Run the Kernia Desktop app.")
+    parser.add_argument(
+        "--server",
+        help="the auth mount of a remote server, e.g. https://api.example.com/api/auth; no local backend is started "
+        "(default: $KERNIA_DESKTOP_SERVER or $KERNIA_BASE_URL, else the bundled backend)",
+    )
+    parser.add_argument("--screenshot", type=Path, help="save a PNG of the main window here once it shows a view")
+    parser.add_argument(
+        "--xvfb-if-no-display",
+        action="store_true",
+        help="without $DISPLAY, run on a virtual display (Xvfb) and save a screenshot of the main window",
+    )
+    return parser.parse_args(argv)
+
+
+def launch(argv: list[str] | None) -> int:
+    arguments = parse_arguments(argv)
+    try:
+        settings = DesktopSettings(**({"server": arguments.server} if arguments.server else {}))
+    except ValidationError as error:
+        print(f"kernia-desktop: {error}", file=sys.stderr)
+        return 2
+    screenshot = arguments.screenshot
+    display = None
+    if arguments.xvfb_if_no_display and not os.environ.get("DISPLAY"):
+        from desktop.xvfb import VirtualDisplay
+
+        display = VirtualDisplay()
+        os.environ["DISPLAY"] = display.display
+        screenshot = screenshot or settings.data_dir / "screenshots" / "main-window.png"
+        print(
+            f"No display: running on the virtual display {display.display} (Xvfb). "
+            f"A screenshot of the main window will be saved to {screenshot}. Press Ctrl+C to quit.",
+            flush=True,
+        )
+    try:
+        code = run(settings, screenshot)
+    except Exception as error:
+        logging.getLogger("desktop").exception("the app failed")
+        print(f"kernia-desktop: {error} (see {settings.log_dir / 'desktop.log'})", file=sys.stderr)
+        code = 1
+    finally:
+        if display is not None:
+            display.stop()
+    return code
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    finalize_exit(launch(argv))
+
+
+if __name__ == "__main__":
+    main()

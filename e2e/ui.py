@@ -1,0 +1,64 @@
+"""What a user does in the app's windows, and what the suite reads back from them."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.openid_provider import PROVIDER_ID
+from tests.system_browser import sign_in_at_provider
+
+SIGNED_IN = "body[data-view=signed-in]"
+SIGNED_OUT = "body[data-view=signed-out]"
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Fills and sends the sign-in form; the caller waits for the view it expects."""
+    page.wait_for_selector(SIGNED_OUT)
+    page.click("#tab-sign-in")
+    page.fill("#sign-in-form input[name=email]", email)
+    page.fill("#sign-in-form input[name=password]", password)
+    page.click("#sign-in-form button[type=submit]")
+
+
+def sign_out(page: Page) -> None:
+    page.click("#sign-out")
+    page.wait_for_selector(SIGNED_OUT)
+
+
+def error_code(page: Page) -> str | None:
+    """The code of the error the window shows, once it shows one."""
+    page.wait_for_selector("#error:not([hidden])")
+    return page.get_attribute("#error", "data-code")
+
+
+def open_provider_window(main: Page) -> Page:
+    """Clicks the test provider's button; returns the sign-in window it opens, at the provider's login page."""
+    main.wait_for_selector(f"#providers button[data-provider={PROVIDER_ID}]:not([disabled])")
+    with main.context.expect_page() as opened:
+        main.click(f"#providers button[data-provider={PROVIDER_ID}]")
+    popup = opened.value
+    main.wait_for_selector("body[data-view=waiting]")
+    popup.wait_for_selector("input[name=login]", timeout=30_000)
+    return popup
+
+
+def finish_at_provider(popup: Page, login: str, *, deny: bool = False) -> None:
+    """Signs in at the provider's pages in the sign-in window; the window then closes itself."""
+    with popup.expect_event("close", timeout=30_000):
+        sign_in_at_provider(popup, login, deny=deny)
+
+
+def create_api_key(page: Page, name: str) -> str:
+    """Makes an API key in the signed-in view; returns the key, shown once."""
+    page.fill("#key-form input[name=name]", name)
+    page.click("#key-form button[type=submit]")
+    page.wait_for_selector("#new-key:not([hidden])")
+    page.locator("#keys li", has_text=name).wait_for()
+    return page.inner_text("#new-key-value").strip()
+
+
+def add_note(page: Page, title: str, body: str) -> None:
+    page.fill("#note-form input[name=title]", title)
+    page.fill("#note-form input[name=body]", body)
+    page.click("#note-form button[type=submit]")
+    page.locator("#notes li", has_text=title).wait_for()

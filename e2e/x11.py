@@ -1,0 +1,88 @@
+"""The app's windows as the X server sees them, read and closed from outside the app's process (python-xlib):
+what a window manager would learn about them, and what it sends when the user closes one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from Xlib import X, Xatom
+from Xlib.display import Display
+from Xlib.protocol import event
+from Xlib.xobject.drawable import Window
+
+
+@dataclass(frozen=True)
+class TopLevel:
+    window: Window
+    title: str
+
+
+class Screen:
+    def __init__(self, display: Display) -> None:
+        self.display = display
+
+    def atom(self, name: str) -> int:
+        return self.display.intern_atom(name)
+
+    def _title(self, window: Window) -> str | None:
+        utf8 = window.get_full_property(self.atom("_NET_WM_NAME"), self.atom("UTF8_STRING"))
+        if utf8 is not None:
+            value = utf8.value
+            return value.decode() if isinstance(value, bytes) else str(value)
+        name = window.get_wm_name()
+        return name.decode() if isinstance(name, bytes) else name
+
+    def top_levels(self) -> list[TopLevel]:
+        """The mapped windows with a title, anywhere in the tree (without a window manager, the root's children)."""
+        found: list[TopLevel] = []
+        pending = list(self.display.screen().root.query_tree().children)
+        while pending:
+            window = pending.pop()
+            pending.extend(window.query_tree().children)
+            if window.get_attributes().map_state != X.IsViewable:
+                continue
+            title = self._title(window)
+            if title:
+                found.append(TopLevel(window, title))
+        return found
+
+    def wait_for(self, title: str, timeout: float = 20.0) -> TopLevel:
+        deadline = time.monotonic() + timeout
+        while True:
+            matches = [top for top in self.top_levels() if top.title == title]
+            if matches:
+                return matches[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no window titled {title!r}: {[top.title for top in self.top_levels()]}")
+            time.sleep(0.1)
+
+    def transient_for(self, window: Window) -> int | None:
+        """WM_TRANSIENT_FOR: the window this one is a dialog of."""
+        prop = window.get_full_property(Xatom.WM_TRANSIENT_FOR, Xatom.WINDOW)
+        return int(prop.value[0]) if prop is not None and len(prop.value) else None
+
+    def states(self, window: Window) -> set[str]:
+        """_NET_WM_STATE, by atom name (e.g. _NET_WM_STATE_MODAL)."""
+        prop = window.get_full_property(self.atom("_NET_WM_STATE"), Xatom.ATOM)
+        return {self.display.get_atom_name(atom) for atom in (prop.value if prop is not None else [])}
+
+    def request_close(self, window: Window) -> None:
+        """What a window manager sends when the user clicks a window's close button: WM_DELETE_WINDOW."""
+        protocols, delete = self.atom("WM_PROTOCOLS"), self.atom("WM_DELETE_WINDOW")
+        supported = window.get_wm_protocols() or []
+        assert delete in supported, "the window does not accept WM_DELETE_WINDOW"
+        message = event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+        window.send_event(message, event_mask=X.NoEventMask)
+        self.display.flush()
+
+
+@contextmanager
+def screen(display: str) -> Iterator[Screen]:
+    connection = Display(display)
+    try:
+        yield Screen(connection)
+    finally:
+        connection.close()

@@ -1,0 +1,107 @@
+"""The platform-independent parts of the app (desktop/app.py), with the GUI and the server stood in for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from desktop.app import DesktopApp, Server
+from desktop.client import AuthClient, ServerError
+from desktop.partition import DEFAULT_PARTITION, Partition
+from desktop.settings import DesktopSettings
+from desktop.vault import Vault, VaultHealth
+from tests.fakes import MemoryStore
+
+AUTH_URL = "https://api.example.com/api/auth"
+USER = {"id": "u1", "name": "Ada", "email": "ada@example.com"}
+
+
+class CookieRecordingGui:
+    """Only what these tests reach of a GUI platform: cookie clearing, recorded."""
+
+    def __init__(self) -> None:
+        self.cleared: list[tuple[str, str]] = []
+
+    def bring_to_front(self, window: Any = None) -> None:
+        raise AssertionError("not expected here")
+
+    def clear_cookies(self, partition: Partition, host: str) -> int:
+        self.cleared.append((partition.name, host))
+        return 0
+
+
+def server_answering(routes: dict[str, httpx.Response]) -> AuthClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return routes.get(f"{request.method} {request.url.path}", httpx.Response(404, json={"code": "NOT_FOUND"}))
+
+    return AuthClient(AUTH_URL, transport=httpx.MockTransport(answer))
+
+
+def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> DesktopApp:
+    vault = Vault("kernia-desktop:https://api.example.com", store, VaultHealth(True, "test"))
+    settings = DesktopSettings(data_dir=tmp_path)
+    return DesktopApp(gui, Server.remote(AUTH_URL), client, vault, settings)  # type: ignore[arg-type]
+
+
+def test_a_remote_server_has_a_keyring_service_of_its_own_and_the_packaged_renderer() -> None:
+    server = Server.remote(AUTH_URL)
+    assert server.keyring_service == "kernia-desktop:https://api.example.com"
+    assert server.host == "api.example.com"
+    page = server.page_url("/?view=notes#top")
+    assert page.endswith("/backend/renderer/index.html?view=notes#top")
+    assert Path(page.split("?")[0]).is_file()
+
+
+def test_the_bundled_backend_serves_the_renderer_itself() -> None:
+    server = Server("http://127.0.0.1:5000/api/auth", "kernia-desktop:local", "http://127.0.0.1:5000")
+    assert server.page_url("/") == "http://127.0.0.1:5000/"
+    assert server.host == "127.0.0.1"
+
+
+def test_providers_carry_their_flow(tmp_path: Path) -> None:
+    listed = [
+        {"id": "github", "name": "GitHub", "available": True, "reason": None},
+        {"id": "google", "name": "Google", "available": False, "reason": "not configured"},
+    ]
+    client = server_answering({"GET /api/auth/providers": httpx.Response(200, json=listed)})
+    providers = make_app(client, MemoryStore(), CookieRecordingGui(), tmp_path).providers()
+    assert [(provider["id"], provider["flow"]) for provider in providers] == [
+        ("github", "embedded"),
+        ("google", "system"),
+    ]
+    assert providers[1]["reason"] == "not configured"
+
+
+def test_a_server_without_social_sign_in_offers_no_providers(tmp_path: Path) -> None:
+    assert make_app(server_answering({}), MemoryStore(), CookieRecordingGui(), tmp_path).providers() == []
+
+
+def test_other_provider_list_failures_reach_the_bridge(tmp_path: Path) -> None:
+    client = server_answering({"GET /api/auth/providers": httpx.Response(500, json={"code": "X", "message": "x"})})
+    with pytest.raises(ServerError):
+        make_app(client, MemoryStore(), CookieRecordingGui(), tmp_path).providers()
+
+
+def test_one_account_per_partition_restored_from_the_keyring_and_signing_out_clears_its_cookies(
+    tmp_path: Path,
+) -> None:
+    session = {"user": USER, "session": {"id": "s1"}}
+    client = server_answering(
+        {"GET /api/auth/get-session": httpx.Response(200, json=session), "POST /api/auth/sign-out": httpx.Response(200)}
+    )
+    store = MemoryStore()
+    store.set_password("kernia-desktop:https://api.example.com", DEFAULT_PARTITION, "stored-token")
+    gui = CookieRecordingGui()
+    app = make_app(client, store, gui, tmp_path)
+
+    account = app.account(Partition(DEFAULT_PARTITION))
+    assert account.user == USER
+    assert app.account(Partition(DEFAULT_PARTITION)) is account
+    assert not app.account(Partition("scratch")).signed_in
+
+    account.sign_out()
+    assert gui.cleared == [(DEFAULT_PARTITION, "api.example.com")]
+    assert store.entries == {}
