@@ -24,7 +24,7 @@ from desktop.account import Account
 from desktop.bridge import Bridge
 from desktop.client import AuthClient, ServerError
 from desktop.instance import SingleInstance
-from desktop.oauth import AuthWindow, SignInOutcome, SocialSignIn, flow_for
+from desktop.oauth import AuthWindowHost, SignInOutcome, SocialSignIn, flow_for
 from desktop.partition import Partition
 from desktop.settings import APP_NAME, DesktopSettings
 from desktop.vault import Vault
@@ -40,18 +40,10 @@ TITLE = "Kernia Desktop"
 LOCAL_SERVICE = f"{APP_NAME}:local"
 
 
-class GuiPlatform(Protocol):
-    """What the lifecycle needs of a GUI platform; desktop.qt.QtPlatform is one."""
+class GuiPlatform(AuthWindowHost, Protocol):
+    """What the lifecycle needs of a GUI platform (the sign-in window included); desktop.qt.QtPlatform is one."""
 
     def create_window(self, title: str, url: str, partition: Partition, js_api: object | None = None) -> Window: ...
-    def open_auth_window(
-        self,
-        parent: Window,
-        url: str,
-        stop_prefix: str,
-        on_callback: Callable[[str], None],
-        on_closed: Callable[[], None],
-    ) -> AuthWindow: ...
     def bring_to_front(self, window: Window | None = None) -> None: ...
     def clear_cookies(self, partition: Partition, host: str) -> int: ...
     def screenshot(self, window: Window, path: Path) -> tuple[int, int]: ...

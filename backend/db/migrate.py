@@ -28,9 +28,12 @@ async def upgrade(engine: AsyncEngine, plugin_dirs: Iterable[Path] = ()) -> None
     config = alembic_config(plugin_dirs)
 
     def run(connection: Connection) -> None:
+        # Several workers start at once; one migrates while the others wait, then find nothing to do.
         if connection.dialect.name == "postgresql":
-            # Several workers start at once; one migrates while the others wait, then find nothing to do.
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        elif connection.dialect.name == "sqlite":
+            # The write lock, taken before the schema version is read; the others wait for it (busy_timeout).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "heads")
 
