@@ -42,16 +42,16 @@ run: install
 
 # Every test: tests/ and the end-to-end suite e2e/ (pyproject's testpaths).
 test: install
-	KERNIA_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest
+	url="$$(bash scripts/postgres.sh)" && KERNIA_TEST_POSTGRES_URL="$$url" $(BIN)/python -m pytest
 
 # The end-to-end suite alone: Playwright drives the real app on Xvfb, a real OpenID provider and a real keyring;
 # screenshots and logs of failures, and the timings it saw, go to test-artifacts/.
 e2e: install
-	KERNIA_TEST_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m pytest e2e
+	url="$$(bash scripts/postgres.sh)" && KERNIA_TEST_POSTGRES_URL="$$url" $(BIN)/python -m pytest e2e
 
 # Prints the table and writes bench-results/results.json and results.md (README, Performance); about 5 minutes.
 bench: install $(BENCH_PEER)
-	KERNIA_BENCH_POSTGRES_URL="$$(bash scripts/postgres.sh)" $(BIN)/python -m bench
+	url="$$(bash scripts/postgres.sh)" && KERNIA_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m bench
 
 lint: python-packages
 	$(BIN)/ruff check backend desktop tests e2e bench
