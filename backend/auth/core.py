@@ -20,6 +20,7 @@ from backend.auth.rate_limit import RateLimiter, client_address
 from backend.auth.revision import RevisionCache, revision_source
 from backend.auth.sessions import ActiveSession, SessionStore
 from backend.auth.tokens import sign, unsign
+from backend.db.read import Reader
 from backend.settings import Settings
 
 AUTH_TOKEN_HEADER = "set-auth-token"
@@ -41,6 +42,7 @@ class Auth:
         self.secret = settings.secret_bytes
         self.engine = engine
         self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        self.reader = Reader(engine)
         self.revision = revision_source(engine)
         self.sessions = SessionStore(settings, self.sessionmaker, self.revision)
         self._caches: dict[str, RevisionCache[Any]] = {}
@@ -156,3 +158,11 @@ async def database(auth: AuthDep) -> AsyncIterator[AsyncSession]:
 
 
 Database = Annotated[AsyncSession, Depends(database)]
+
+
+async def reader(auth: AuthDep) -> Reader:
+    return auth.reader
+
+
+# For a route that only reads: no ORM session, and the cheapest path to the database (backend.db.read).
+Reads = Annotated[Reader, Depends(reader)]

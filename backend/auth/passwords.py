@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so a sign-in's timing does not tell whether it exists.
-_DECOY_HASH = _hasher.hash("decoy password that matches nothing")
+
+
+@cache
+def _decoy_hash() -> str:
+    """Verified against when the email is unknown, so a sign-in's timing does not tell whether it exists.
+    Made on first use: an argon2 hash at import would delay every start of the app's bundled backend."""
+    return _hasher.hash("decoy password that matches nothing")
 
 
 async def hash_password(password: str) -> str:
@@ -20,7 +26,7 @@ async def hash_password(password: str) -> str:
 async def verify_password(password_hash: str | None, password: str) -> bool:
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _DECOY_HASH, password) and password_hash is not None
+            return _hasher.verify(password_hash or _decoy_hash(), password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
 
