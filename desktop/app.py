@@ -48,6 +48,7 @@ class GuiPlatform(AuthWindowHost, Protocol):
     def clear_cookies(self, partition: Partition, host: str) -> int: ...
     def screenshot(self, window: Window, path: Path) -> tuple[int, int]: ...
     def run(self, on_started: Callable[[], None]) -> None: ...
+    def post(self, job: Callable[[], None]) -> None: ...
     def quit(self) -> None: ...
     def shutdown(self) -> None: ...
 
@@ -126,7 +127,7 @@ class DesktopApp:
 
     def window(self, path: str, partition_name: str) -> Window:
         partition = Partition(partition_name)
-        bridge = Bridge(self, self.account(partition))
+        bridge = Bridge(self, partition)
         title = TITLE if partition == self.default_partition else f"{TITLE} ({partition.name})"
         window = self.gui.create_window(title, self.server.page_url(path), partition, bridge)
         bridge._bind(window)
@@ -192,7 +193,7 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
         signal.signal(signal_number, lambda *_: gui.quit())
     backend = None
     if settings.server is None:
-        from desktop.bundled import BundledBackend  # FastAPI and uvicorn: only when the backend is bundled
+        from desktop.bundled import BundledBackend
 
         backend = BundledBackend(settings.backend_dir)
     try:
@@ -202,11 +203,18 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
         log.info("signing in to %s", server.auth_url)
         client = AuthClient(server.auth_url)
         app = DesktopApp(gui, server, client, Vault.open(server.keyring_service), settings)
-        # Restored before the window exists, so that its first paint already shows who is signed in.
-        app.account(app.default_partition)
+        # The keyring restore runs beside the window's start-up; the renderer's first bridge call waits for it,
+        # so its first view already shows who is signed in.
+        threading.Thread(target=app.account, args=(app.default_partition,), name="restore", daemon=True).start()
         main_window = app.window("/", app.default_partition.name)
 
         def on_started() -> None:
+            if backend is not None:
+                try:
+                    backend.wait_started()
+                except RuntimeError:
+                    gui.post(gui.quit)
+                    return
             if screenshot is not None:
                 try:
                     save_first_view(main_window, gui, screenshot)
@@ -215,6 +223,8 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
 
         gui.run(on_started)
         client.close()
+        if backend is not None and backend.failure is not None:
+            raise RuntimeError(f"the bundled backend failed: {backend.failure}") from backend.failure
     finally:
         if backend is not None:
             backend.stop()

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from desktop.account import Account, SignedOut
 from desktop.client import Offline, ServerError, SignedIn
-from desktop.partition import InvalidPartition
+from desktop.partition import InvalidPartition, Partition
 
 if TYPE_CHECKING:
     from desktop.oauth import SignInOutcome
@@ -26,6 +26,7 @@ P = ParamSpec("P")
 class Shell(Protocol):
     """What the bridge needs of the app around it."""
 
+    def account(self, partition: Partition) -> Account: ...
     def open_window(self, path: str, partition: str) -> None: ...
     def sign_in_social(self, account: Account, provider: str, flow: str | None, parent: Any) -> SignInOutcome: ...
     def cancel_sign_in(self, account: Account) -> bool: ...
@@ -79,11 +80,16 @@ def public_session(session: dict[str, Any], current_id: str | None) -> dict[str,
 
 
 class Bridge:
-    def __init__(self, shell: Shell, account: Account) -> None:
+    def __init__(self, shell: Shell, partition: Partition) -> None:
         self._shell = shell
-        self._account = account
+        self._partition = partition
         # The native window this bridge serves, set once it exists: the parent of its sign-in window.
         self._window: Any = None
+
+    @property
+    def _account(self) -> Account:
+        """The partition's account; the first call waits for its keyring restore, which runs as the app starts."""
+        return self._shell.account(self._partition)
 
     def _bind(self, window: Any) -> None:
         self._window = window

@@ -1,17 +1,24 @@
 """The bundled backend: the same FastAPI app, served by uvicorn on a thread of the shell, on 127.0.0.1 and a
-port the OS picks. Its database and signing secret stay in the data dir, so a session outlives a restart."""
+port the OS picks. Its database and signing secret stay in the data dir, so a session outlives a restart.
+
+The socket listens from the moment the object exists, while FastAPI, SQLAlchemy and the migrations load on the
+backend's thread: the window and the keyring restore start at once, and their first requests wait in the
+socket's backlog until the app serves them, instead of the whole start-up waiting for the imports.
+"""
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uvicorn
+if TYPE_CHECKING:
+    import uvicorn
 
-from backend.app import create_app
-from backend.settings import Settings
+log = logging.getLogger(__name__)
 
 
 class BundledBackend:
@@ -20,25 +27,54 @@ class BundledBackend:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
         self.port: int = self._socket.getsockname()[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         self.auth_url = f"{self.origin}/api/auth"
-        settings = Settings(base_url=self.auth_url, data_dir=data_dir, host="127.0.0.1", port=self.port)
-        config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True)
+        self.failure: BaseException | None = None
+        self._server: uvicorn.Server | None = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self) -> None:
+        """Loads and serves the app on its thread; wait_started() tells when it serves, or why it failed."""
+        self._thread = threading.Thread(target=self._serve, name="bundled-backend", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive():
+
+    def _serve(self) -> None:
+        try:
+            # The heavy imports, here on the backend's thread, beside the window's start-up.
+            import uvicorn
+
+            from backend.app import create_app
+            from backend.settings import Settings
+
+            settings = Settings(base_url=self.auth_url, data_dir=self.data_dir, host="127.0.0.1", port=self.port)
+            config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on")
+            self._server = uvicorn.Server(config)
+            if self._stopping:
+                return
+            self._server.run(sockets=[self._socket])
+            if not self._server.started and not self._stopping:
                 raise RuntimeError("the bundled backend stopped while starting; see the log")
+        except BaseException as error:
+            log.exception("the bundled backend failed")
+            self.failure = error
+
+    def wait_started(self, timeout: float = 30.0) -> None:
+        """Returns once the backend serves; raises if it failed or is not serving within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self._server is None or not self._server.started:
+            if self.failure is not None:
+                raise RuntimeError(f"the bundled backend failed: {self.failure}") from self.failure
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the bundled backend did not start within {timeout:.0f} s")
             time.sleep(0.01)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout)
+        self._stopping = True
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
         self._socket.close()
