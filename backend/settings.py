@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -38,6 +39,29 @@ def origin_of(url: str) -> str:
 
 CommaList = Annotated[list[str], NoDecode]
 
+DEFAULT_CHANNEL = "stable"
+# An update channel's name: it travels in URLs and keyring service names, so a short lowercase slug.
+CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
+def check_channel_name(name: str) -> str:
+    if not CHANNEL_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a channel name: use 1 to 32 lowercase letters, digits and dashes")
+    return name
+
+
+def check_callback_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+        raise ValueError(f"{url!r} is not a callback URL: use an absolute http(s) URL without a #fragment")
+    return url
+
+
+def parse_channel(entry: str) -> tuple[str, str | None]:
+    """`name` or `name=callback URL`, checked."""
+    name, _, callback = entry.partition("=")
+    return check_channel_name(name.strip()), check_callback_url(callback.strip()) if callback.strip() else None
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KERNIA_", extra="ignore", populate_by_name=True)
@@ -71,7 +95,11 @@ class Settings(BaseSettings):
 
     api_key_prefix: str = "kernia_"
 
-    @field_validator("trusted_origins", "trusted_proxies", mode="before")
+    # The desktop app's update channels: `name` (its callback is this server's /desktop/callback/<name>) or
+    # `name=callback URL`. A build of one channel cannot finish a sign-in whose callback belongs to another.
+    desktop_channels: CommaList = [DEFAULT_CHANNEL]
+
+    @field_validator("trusted_origins", "trusted_proxies", "desktop_channels", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -82,6 +110,14 @@ class Settings(BaseSettings):
     @classmethod
     def _normalise_origins(cls, value: list[str]) -> list[str]:
         return [origin_of(item) if "://" in item else item.lower() for item in value]
+
+    @field_validator("desktop_channels")
+    @classmethod
+    def _check_channels(cls, value: list[str]) -> list[str]:
+        names = [parse_channel(entry)[0] for entry in value]
+        if len(set(names)) != len(names):
+            raise ValueError("KERNIA_DESKTOP_CHANNELS names a channel twice")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -108,9 +144,16 @@ class Settings(BaseSettings):
     def loopback_only(self) -> bool:
         return is_loopback_host(self.host)
 
+    @cached_property
+    def desktop_callbacks(self) -> dict[str, str]:
+        """Each update channel's callback URL, by channel name."""
+        channels = (parse_channel(entry) for entry in self.desktop_channels)
+        return {name: callback or f"{self.base_url}/desktop/callback/{name}" for name, callback in channels}
+
     @property
     def all_trusted_origins(self) -> frozenset[str]:
-        return frozenset([self.base_origin, *self.trusted_origins])
+        channel_origins = [origin_of(callback) for callback in self.desktop_callbacks.values()]
+        return frozenset([self.base_origin, *self.trusted_origins, *channel_origins])
 
     @property
     def database(self) -> str:

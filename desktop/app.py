@@ -106,7 +106,9 @@ class DesktopApp:
         self.client = client
         self.vault = vault
         self.default_partition = Partition(settings.partition)
-        self.social = SocialSignIn(gui, settings.oauth_timeout, webbrowser.open, gui.bring_to_front)
+        self.social = SocialSignIn(
+            gui, settings.oauth_timeout, webbrowser.open, gui.bring_to_front, settings.channel, settings.callback_url
+        )
         self._accounts: dict[str, Account] = {}
         self._lock = threading.Lock()
 
@@ -195,7 +197,7 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
     if settings.server is None:
         from desktop.bundled import BundledBackend
 
-        backend = BundledBackend(settings.backend_dir)
+        backend = BundledBackend(settings.backend_dir, settings.channel, settings.callback_url)
     try:
         if backend is not None:
             backend.start()

@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 
 class BundledBackend:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, channel: str, callback_url: str | None = None) -> None:
         self.data_dir = data_dir
+        # The shell's own update channel, so that its sign-ins can come back to it.
+        self.channel_entry = channel if callback_url is None else f"{channel}={callback_url}"
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
@@ -49,7 +51,13 @@ class BundledBackend:
             from backend.app import create_app
             from backend.settings import Settings
 
-            settings = Settings(base_url=self.auth_url, data_dir=self.data_dir, host="127.0.0.1", port=self.port)
+            settings = Settings(
+                base_url=self.auth_url,
+                data_dir=self.data_dir,
+                host="127.0.0.1",
+                port=self.port,
+                desktop_channels=[self.channel_entry],
+            )
             config = uvicorn.Config(create_app(settings), log_config=None, access_log=False, lifespan="on")
             self._server = uvicorn.Server(config)
             if self._stopping:

@@ -142,6 +142,8 @@ class AuthClient:
     def delete_note(self, token: str, note_id: str) -> None:
         self.app("DELETE", f"/api/notes/{note_id}", token)
 
-    def exchange_desktop_code(self, code: str, code_verifier: str) -> SignedIn:
-        """Trades the single-use hand-off code of a social sign-in for a session (the desktop plugin)."""
-        return self._signed_in(self.auth("POST", "/desktop/token", json={"code": code, "codeVerifier": code_verifier}))
+    def exchange_desktop_code(self, code: str, code_verifier: str, channel: str) -> SignedIn:
+        """Trades the single-use hand-off code of a social sign-in for a session (the desktop plugin); only a
+        build of the channel the sign-in began in can."""
+        body = {"code": code, "codeVerifier": code_verifier, "channel": channel}
+        return self._signed_in(self.auth("POST", "/desktop/token", json=body))

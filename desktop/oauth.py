@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
+from backend.settings import DEFAULT_CHANNEL
 from desktop.account import Account
 from desktop.client import Offline, ServerError
 from desktop.loopback import LoopbackListener
@@ -45,13 +46,13 @@ class AuthWindow(Protocol):
 
 class AuthWindowHost(Protocol):
     """What a GUI platform provides: a window modal to `parent` that loads `url` and watches every navigation;
-    the first one that starts with `stop_prefix` is stopped before it loads and handed to `on_callback`."""
+    the first one to `callback_url` (is_callback) is stopped before it loads and handed to `on_callback`."""
 
     def open_auth_window(
         self,
         parent: Any,
         url: str,
-        stop_prefix: str,
+        callback_url: str,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
     ) -> AuthWindow: ...
@@ -89,7 +90,7 @@ class PendingSignIn:
         return self._done.wait(timeout)
 
 
-def authorize_url(auth_url: str, provider: str, pkce: PkcePair, redirect_uri: str, state: str) -> str:
+def authorize_url(auth_url: str, provider: str, pkce: PkcePair, redirect_uri: str, state: str, channel: str) -> str:
     query = urlencode(
         {
             "provider": provider,
@@ -97,9 +98,16 @@ def authorize_url(auth_url: str, provider: str, pkce: PkcePair, redirect_uri: st
             "code_challenge_method": "S256",
             "redirect_uri": redirect_uri,
             "state": state,
+            "channel": channel,
         }
     )
     return f"{auth_url}/desktop/authorize?{query}"
+
+
+def is_callback(url: str, callback_url: str) -> bool:
+    """Whether a navigation reaches the callback itself, with any query: not a longer path that begins the same,
+    such as another channel's /desktop/callback/stable-next seen by a stable build."""
+    return url == callback_url or url.startswith(f"{callback_url}?")
 
 
 def read_callback(url: str, expected_state: str) -> tuple[str | None, SignInOutcome | None]:
@@ -135,7 +143,8 @@ class SocialSignIn:
     """Runs the app's provider sign-ins, one at a time per partition, in the embedded window or the browser.
 
     `open_browser` opens a URL in the user's browser (webbrowser.open honours BROWSER); `bring_to_front`
-    raises the app's window once the browser hands the sign-in back.
+    raises the app's window once the browser hands the sign-in back. `channel` is the build's update channel and
+    `callback_url` its embedded callback (None: the server's /desktop/callback/<channel>).
     """
 
     def __init__(
@@ -144,9 +153,13 @@ class SocialSignIn:
         timeout: float,
         open_browser: Callable[[str], bool],
         bring_to_front: Callable[[Any], None],
+        channel: str = DEFAULT_CHANNEL,
+        callback_url: str | None = None,
     ) -> None:
         self.host = host
         self.timeout = timeout
+        self.channel = channel
+        self.callback_url = callback_url
         self.open_browser = open_browser
         self.bring_to_front = bring_to_front
         self._pending: dict[str, PendingSignIn] = {}
@@ -177,14 +190,15 @@ class SocialSignIn:
         if flow == "system":
             listener = LoopbackListener(state, on_callback=lambda reached: pending.finish(callback_url=reached))
             pending.window = listener
-            if not self.open_browser(authorize_url(auth_url, provider, pkce, listener.redirect_uri, state)):
+            url = authorize_url(auth_url, provider, pkce, listener.redirect_uri, state, self.channel)
+            if not self.open_browser(url):
                 listener.close()
                 return SignInOutcome("BROWSER_UNAVAILABLE", "No web browser could be opened for the sign-in.")
         else:
-            callback = f"{auth_url}/desktop/callback"
+            callback = self.callback_url or f"{auth_url}/desktop/callback/{self.channel}"
             pending.window = self.host.open_auth_window(
                 parent,
-                authorize_url(auth_url, provider, pkce, callback, state),
+                authorize_url(auth_url, provider, pkce, callback, state, self.channel),
                 callback,
                 on_callback=lambda reached: pending.finish(callback_url=reached),
                 on_closed=lambda: pending.finish(outcome=CANCELLED),
@@ -201,7 +215,7 @@ class SocialSignIn:
             return failure
         assert code is not None
         try:
-            account.adopt(account.client.exchange_desktop_code(code, pkce.verifier))
+            account.adopt(account.client.exchange_desktop_code(code, pkce.verifier, self.channel))
         except (ServerError, Offline) as error:
             log.warning("the hand-off code exchange failed: %s", error)
             return SignInOutcome(getattr(error, "code", "OFFLINE"), getattr(error, "message", str(error)))

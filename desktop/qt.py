@@ -32,6 +32,7 @@ from PySide6.QtNetwork import QNetworkCookie
 from PySide6.QtWebEngineCore import QWebEngineNavigationRequest, QWebEnginePage, QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop.oauth import is_callback
 from desktop.partition import Partition
 from desktop.settings import APP_NAME
 
@@ -48,9 +49,9 @@ class GuiStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class NavigationWatch:
-    """Stops the first main-frame navigation that starts with `stop_prefix` before it is sent."""
+    """Stops the first main-frame navigation to `callback_url` (with any query) before it is sent."""
 
-    stop_prefix: str
+    callback_url: str
     on_match: Callable[[str], None]
     on_closed: Callable[[], None]
 
@@ -239,7 +240,7 @@ class QtPlatform:
         def on_navigation(request: QWebEngineNavigationRequest) -> None:
             # Every navigation comes here, redirects included, before its request is sent.
             url = request.url().toString()
-            if matched.is_set() or not request.isMainFrame() or not url.startswith(watch.stop_prefix):
+            if matched.is_set() or not request.isMainFrame() or not is_callback(url, watch.callback_url):
                 return
             request.reject()
             matched.set()
@@ -317,7 +318,7 @@ class QtPlatform:
         self,
         parent: Window,
         url: str,
-        stop_prefix: str,
+        callback_url: str,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
     ) -> AuthWindow:
@@ -327,7 +328,7 @@ class QtPlatform:
             url,
             self._options[parent.uid].partition,
             parent=parent,
-            navigation_watch=NavigationWatch(stop_prefix, on_callback, on_closed),
+            navigation_watch=NavigationWatch(callback_url, on_callback, on_closed),
             width=520,
             height=680,
         )

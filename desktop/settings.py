@@ -8,6 +8,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.settings import DEFAULT_CHANNEL, check_callback_url, check_channel_name
 from desktop.partition import DEFAULT_PARTITION
 
 APP_NAME = "kernia-desktop"
@@ -23,6 +24,20 @@ class DesktopSettings(BaseSettings):
     debug_port: int | None = Field(default=None, ge=1, le=65535)
     oauth_timeout: float = Field(default=300.0, gt=0)
     partition: str = DEFAULT_PARTITION
+    # The update channel this build belongs to, and where the server sends its sign-ins back (unset: the
+    # server's own /desktop/callback/<channel>); the server must list the same channel and callback.
+    channel: str = DEFAULT_CHANNEL
+    callback_url: str | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _check_channel(cls, value: str) -> str:
+        return check_channel_name(value)
+
+    @field_validator("callback_url")
+    @classmethod
+    def _check_callback_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_callback_url(value)
 
     @field_validator("server")
     @classmethod

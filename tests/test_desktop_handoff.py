@@ -23,7 +23,7 @@ from tests.conftest import BASE
 from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
 from tests.test_oauth import back_at_app, login_name
 
-SHELL_CALLBACK = f"{BASE}/api/auth/desktop/callback"
+SHELL_CALLBACK = f"{BASE}/api/auth/desktop/callback/stable"
 SHELL_STATE = "shell-state-0123456789abcdef"
 
 
@@ -63,8 +63,10 @@ def code_of(location: str) -> str:
     return query["code"][0]
 
 
-async def exchange(client: httpx.AsyncClient, code: str, verifier: str) -> httpx.Response:
-    return await client.post("/api/auth/desktop/token", json={"code": code, "codeVerifier": verifier})
+async def exchange(client: httpx.AsyncClient, code: str, verifier: str, channel: str | None = None) -> httpx.Response:
+    """The shell's token request; without a channel, as a shell from before update channels sends it."""
+    body = {"code": code, "codeVerifier": verifier} | ({"channel": channel} if channel else {})
+    return await client.post("/api/auth/desktop/token", json=body)
 
 
 async def test_hand_off_gives_the_shell_a_session_once(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -150,14 +152,21 @@ async def test_malformed_token_requests(client: httpx.AsyncClient) -> None:
     assert unknown.status_code == 400 and unknown.json()["code"] == "INVALID_GRANT"
 
 
-def test_a_public_server_accepts_only_its_own_callback_and_loopback() -> None:
+def test_a_public_server_accepts_only_the_channels_callback_and_loopback() -> None:
     from backend.auth.errors import AuthError
     from backend.auth.plugins.desktop.grants import check_redirect_uri
 
-    base = "https://auth.example.com/api/auth"
-    assert check_redirect_uri(f"{base}/desktop/callback", base) == f"{base}/desktop/callback"
-    assert check_redirect_uri("http://127.0.0.1:61000/cb", base) == "http://127.0.0.1:61000/cb"
-    for target in (f"{base}/desktop/callback/../x", f"{base}/desktop/callback?x=1", "https://auth.example.com/other"):
+    callback = "https://auth.example.com/api/auth/desktop/callback/stable"
+    callbacks = {"stable": callback, "beta": "https://auth.example.com/api/auth/desktop/callback/beta"}
+    assert check_redirect_uri(callback, "stable", callbacks) == callback
+    assert check_redirect_uri("http://127.0.0.1:61000/cb", "stable", callbacks) == "http://127.0.0.1:61000/cb"
+    for target in (
+        f"{callback}/../x",
+        f"{callback}?x=1",
+        f"{callback}-next",
+        "https://auth.example.com/api/auth/desktop/callback/beta",
+        "https://auth.example.com/other",
+    ):
         with pytest.raises(AuthError) as refused:
-            check_redirect_uri(target, base)
+            check_redirect_uri(target, "stable", callbacks)
         assert refused.value.code == "INVALID_REDIRECT_URI"

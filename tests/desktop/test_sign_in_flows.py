@@ -21,7 +21,7 @@ import pytest
 from desktop.account import Account
 from desktop.client import AuthClient
 from desktop.loopback import LoopbackListener
-from desktop.oauth import CANCELLED, SIGNED_IN, TIMED_OUT, SocialSignIn, flow_for
+from desktop.oauth import CANCELLED, SIGNED_IN, TIMED_OUT, SocialSignIn, flow_for, is_callback
 from desktop.partition import DEFAULT_PARTITION, Partition
 from desktop.vault import Vault, VaultHealth
 from tests.conftest import ROOT, LiveServer
@@ -35,15 +35,16 @@ class HttpWindow:
     def __init__(self, login: str) -> None:
         self.login = login
         self.closed = False
+        self.reached = ""
 
-    def open(self, url: str, stop_prefix: str, on_callback: Callable[[str], None]) -> None:
+    def open(self, url: str, callback_url: str, on_callback: Callable[[str], None]) -> None:
         def navigate() -> None:
             with httpx.Client() as browser:
                 to_provider = browser.get(url).headers["location"]
                 back = browser.get(walk_provider(browser, to_provider, self.login))
-                target = back.headers["location"]
-                assert target.startswith(stop_prefix), target
-                on_callback(target)
+                self.reached = back.headers["location"]
+                assert is_callback(self.reached, callback_url), self.reached
+                on_callback(self.reached)
 
         threading.Thread(target=navigate, daemon=True).start()
 
@@ -57,10 +58,15 @@ class HttpWindowHost:
         self.parents: list[Any] = []
 
     def open_auth_window(
-        self, parent: Any, url: str, stop_prefix: str, on_callback: Callable[[str], None], on_closed: Callable[[], None]
+        self,
+        parent: Any,
+        url: str,
+        callback_url: str,
+        on_callback: Callable[[str], None],
+        on_closed: Callable[[], None],
     ) -> HttpWindow:
         self.parents.append(parent)
-        self.window.open(url, stop_prefix, on_callback)
+        self.window.open(url, callback_url, on_callback)
         return self.window
 
 

@@ -23,7 +23,6 @@ GRANT_LIFETIME = timedelta(seconds=60)
 # RFC 7636 section 4.2: the S256 challenge is base64url of a SHA-256 digest, 43 characters.
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 _VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
-EMBEDDED_CALLBACK_PATH = "/desktop/callback"
 
 
 def invalid_grant() -> AuthError:
@@ -38,17 +37,22 @@ def check_challenge(challenge: str, method: str) -> str:
     return challenge
 
 
-def check_redirect_uri(redirect_uri: str, auth_base_url: str) -> str:
-    """The app's embedded callback, or http://127.0.0.1:<port>/<path> for the system browser; nothing else."""
-    if redirect_uri == f"{auth_base_url}{EMBEDDED_CALLBACK_PATH}":
+def check_redirect_uri(redirect_uri: str, channel: str, callbacks: dict[str, str]) -> str:
+    """The channel's own callback for the embedded window, or http://127.0.0.1:<port>/<path> for the system
+    browser; nothing else, and never another channel's callback (a bundled backend's are loopback URLs too)."""
+    if channel not in callbacks:
+        raise bad_request("UNKNOWN_CHANNEL", f"This server has no desktop channel named {channel[:32]!r}")
+    if redirect_uri == callbacks[channel]:
         return redirect_uri
+    others = {url for name, url in callbacks.items() if name != channel}
     parts = urlsplit(redirect_uri)
     try:
         port = parts.port
     except ValueError:
         port = None
     loopback = (
-        parts.scheme == "http"
+        redirect_uri.partition("?")[0] not in others
+        and parts.scheme == "http"
         and parts.hostname == "127.0.0.1"
         and parts.netloc == f"127.0.0.1:{port}"
         and port is not None
@@ -57,19 +61,20 @@ def check_redirect_uri(redirect_uri: str, auth_base_url: str) -> str:
     if not loopback:
         raise bad_request(
             "INVALID_REDIRECT_URI",
-            "The redirect URI must be this server's desktop callback or http://127.0.0.1:<port>/<path>",
+            f"The redirect URI must be the {channel} channel's callback or http://127.0.0.1:<port>/<path>",
         )
     return redirect_uri
 
 
-async def issue(db: AsyncSession, user: User, code_challenge: str) -> str:
-    """Adds a grant to `db`'s transaction and returns its code, which is stored only as a hash."""
+async def issue(db: AsyncSession, user: User, code_challenge: str, channel: str) -> str:
+    """Adds a grant for `channel` to `db`'s transaction and returns its code, which is stored only as a hash."""
     code = random_token(43)
     db.add(
         DesktopGrant(
             code_hash=token_hash(code),
             user_id=user.id,
             code_challenge=code_challenge,
+            channel=channel,
             expires_at=utcnow() + GRANT_LIFETIME,
         )
     )
@@ -77,22 +82,22 @@ async def issue(db: AsyncSession, user: User, code_challenge: str) -> str:
     return code
 
 
-async def redeem(db: AsyncSession, code: str, code_verifier: str) -> str:
+async def redeem(db: AsyncSession, code: str, code_verifier: str, channel: str) -> str:
     """The user id a code was issued for. The grant is deleted first, whatever follows: of two concurrent
-    exchanges only one deletes it, and a wrong verifier burns the code."""
+    exchanges only one deletes it, and a wrong verifier or another channel's build burns the code."""
     if not _VERIFIER.fullmatch(code_verifier):
         raise bad_request("INVALID_CODE_VERIFIER", "The code verifier must be 43 to 128 unreserved characters")
     deleted = await db.execute(
         delete(DesktopGrant)
         .where(DesktopGrant.code_hash == token_hash(code))
-        .returning(DesktopGrant.user_id, DesktopGrant.code_challenge, DesktopGrant.expires_at)
+        .returning(DesktopGrant.user_id, DesktopGrant.code_challenge, DesktopGrant.expires_at, DesktopGrant.channel)
     )
     row = deleted.first()
     await db.commit()
     if row is None:
         raise invalid_grant()
-    user_id, challenge, expires_at = row
-    if expires_at <= utcnow():
+    user_id, challenge, expires_at, issued_for = row
+    if expires_at <= utcnow() or not hmac.compare_digest(issued_for, channel):
         raise invalid_grant()
     if not hmac.compare_digest(create_s256_code_challenge(code_verifier), challenge):
         raise invalid_grant()

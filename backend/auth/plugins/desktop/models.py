@@ -17,5 +17,7 @@ class DesktopGrant(Base):
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     code_challenge: Mapped[str] = mapped_column(String(128))
+    # The update channel whose build asked for it; only a build of that channel can redeem it.
+    channel: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

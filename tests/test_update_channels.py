@@ -1,0 +1,172 @@
+"""Update channels: each has its own callback URL and origin, and a build of one channel cannot finish a sign-in
+whose callback belongs to another. Runs against the real OpenID provider, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from backend.app import create_app
+from backend.auth.plugins.oauth.providers import providers_from_environment
+from backend.settings import Settings
+from desktop.account import Account
+from desktop.client import AuthClient
+from desktop.oauth import SIGNED_IN, PkcePair, SocialSignIn, is_callback
+from desktop.partition import DEFAULT_PARTITION, Partition
+from desktop.settings import DesktopSettings
+from desktop.vault import Vault, VaultHealth
+from tests.conftest import BASE, PASSWORD, LiveServer, unique_email
+from tests.desktop.test_sign_in_flows import HttpWindowHost
+from tests.fakes import MemoryStore
+from tests.openid_provider import PROVIDER_ID, OpenIdProvider
+from tests.test_desktop_handoff import authorize_path, code_of, exchange, run_flow
+
+STABLE_CALLBACK = f"{BASE}/api/auth/desktop/callback/stable"
+# The beta builds come back to a page of their own, on an origin of their own.
+BETA_CALLBACK = "https://beta.example.com/desktop/callback"
+CHANNELS = f"stable,beta={BETA_CALLBACK}"
+
+
+@pytest.fixture
+def app(make_settings, openid_provider: OpenIdProvider) -> FastAPI:  # type: ignore[no-untyped-def]
+    settings = make_settings(desktop_channels=CHANNELS)
+    return create_app(settings, providers=providers_from_environment(openid_provider.environment()))
+
+
+def test_channels_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERNIA_DESKTOP_CHANNELS", f" stable , beta={BETA_CALLBACK} ")
+    settings = Settings(base_url="https://auth.example.com/api/auth")
+    assert settings.desktop_callbacks == {
+        "stable": "https://auth.example.com/api/auth/desktop/callback/stable",
+        "beta": BETA_CALLBACK,
+    }
+    assert {"https://auth.example.com", "https://beta.example.com"} <= settings.all_trusted_origins
+    monkeypatch.delenv("KERNIA_DESKTOP_CHANNELS")
+    assert Settings().desktop_callbacks == {"stable": "http://127.0.0.1:8000/api/auth/desktop/callback/stable"}
+
+
+@pytest.mark.parametrize(
+    ("channels", "complaint"),
+    [
+        ("Stable", "not a channel name"),
+        ("stable,stable", "names a channel twice"),
+        ("beta=ftp://beta.example.com/callback", "not a callback URL"),
+        ("beta=https://beta.example.com/callback#app", "not a callback URL"),
+        ("x" * 33, "not a channel name"),
+    ],
+)
+def test_malformed_channels_are_refused_with_a_clear_message(channels: str, complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        Settings(desktop_channels=channels)
+
+
+@pytest.mark.parametrize(
+    ("channel", "redirect_uri"), [("stable", BETA_CALLBACK), ("beta", STABLE_CALLBACK), ("beta", f"{BETA_CALLBACK}x")]
+)
+async def test_a_channel_cannot_send_its_sign_in_to_another_channels_callback(
+    client: httpx.AsyncClient, channel: str, redirect_uri: str
+) -> None:
+    response = await client.get(authorize_path(PkcePair.make(), redirect_uri, channel=channel))
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_REDIRECT_URI" and channel in response.json()["message"]
+
+
+async def test_an_unknown_channel_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.get(authorize_path(PkcePair.make(), STABLE_CALLBACK, channel="nightly"))
+    assert response.status_code == 400 and response.json()["code"] == "UNKNOWN_CHANNEL"
+
+
+async def test_a_beta_sign_in_comes_back_to_betas_callback_and_only_a_beta_build_redeems_it(
+    client: httpx.AsyncClient,
+) -> None:
+    pkce = PkcePair.make()
+    location = await run_flow(client, pkce, redirect_uri=BETA_CALLBACK, channel="beta")
+    assert location.startswith(f"{BETA_CALLBACK}?")
+    code = code_of(location)
+    as_stable = await exchange(client, code, pkce.verifier, "stable")
+    assert as_stable.status_code == 400 and as_stable.json()["code"] == "INVALID_GRANT"
+    # The attempt burnt the code: single-use stays single-use.
+    as_beta = await exchange(client, code, pkce.verifier, "beta")
+    assert as_beta.status_code == 400 and as_beta.json()["code"] == "INVALID_GRANT"
+
+    again = PkcePair.make()
+    redeemed = await exchange(
+        client,
+        code_of(await run_flow(client, again, redirect_uri=BETA_CALLBACK, channel="beta")),
+        again.verifier,
+        "beta",
+    )
+    assert redeemed.status_code == 200 and redeemed.json()["user"]["email"]
+
+
+async def test_a_stable_code_is_refused_to_a_beta_build(client: httpx.AsyncClient) -> None:
+    pkce = PkcePair.make()
+    code = code_of(await run_flow(client, pkce))  # a shell from before channels: stable, no channel sent
+    refused = await exchange(client, code, pkce.verifier, "beta")
+    assert refused.status_code == 400 and refused.json()["code"] == "INVALID_GRANT"
+
+
+async def test_each_channels_origin_is_trusted_and_no_other(client: httpx.AsyncClient) -> None:
+    async def sign_up_from(origin: str) -> httpx.Response:
+        body = {"name": "Channel", "email": unique_email("channel"), "password": PASSWORD}
+        return await client.post("/api/auth/sign-up/email", json=body, headers={"Origin": origin})
+
+    assert (await sign_up_from("https://beta.example.com")).status_code == 200
+    refused = await sign_up_from("https://gamma.example.com")
+    assert refused.status_code == 403 and refused.json()["code"] == "INVALID_ORIGIN"
+
+
+async def test_every_channels_landing_page_is_served(client: httpx.AsyncClient) -> None:
+    for path in ("/api/auth/desktop/callback", "/api/auth/desktop/callback/beta"):
+        page = await client.get(path)
+        assert page.status_code == 200 and "Return to Kernia Desktop" in page.text
+
+
+def test_a_build_stops_only_at_its_own_callback() -> None:
+    assert is_callback(f"{STABLE_CALLBACK}?code=c&state=s", STABLE_CALLBACK)
+    assert is_callback(STABLE_CALLBACK, STABLE_CALLBACK)
+    for elsewhere in (
+        f"{STABLE_CALLBACK}-next?code=c",
+        f"{STABLE_CALLBACK}/x",
+        BETA_CALLBACK,
+        f"{BETA_CALLBACK}?code=c",
+    ):
+        assert not is_callback(elsewhere, STABLE_CALLBACK)
+
+
+def test_a_shells_channel_and_callback_are_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "beta")
+    monkeypatch.setenv("KERNIA_DESKTOP_CALLBACK_URL", BETA_CALLBACK)
+    settings = DesktopSettings()
+    assert (settings.channel, settings.callback_url) == ("beta", BETA_CALLBACK)
+    monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "Beta!")
+    with pytest.raises(ValueError, match="not a channel name"):
+        DesktopSettings()
+
+
+@pytest.fixture
+def beta_server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[LiveServer]:
+    environment = {**openid_provider.environment(), "KERNIA_DESKTOP_CHANNELS": "stable,beta"}
+    live = LiveServer(tmp_path / "live", f"sqlite+aiosqlite:///{tmp_path / 'live.db'}", environment)
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_a_beta_shell_signs_in_through_its_own_callback(beta_server: LiveServer) -> None:
+    client = AuthClient(f"{beta_server.url}/api/auth")
+    account = Account(
+        Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
+    )
+    host = HttpWindowHost("beta-user")
+    flows = SocialSignIn(host, 60, lambda url: False, lambda parent: None, channel="beta")
+    try:
+        assert flows.run(account, PROVIDER_ID, "embedded", parent="main-window") == SIGNED_IN
+    finally:
+        client.close()
+    assert account.user and account.user["email"] == "beta-user@example.com"
+    assert host.window.reached.startswith(f"{beta_server.url}/api/auth/desktop/callback/beta?")
