@@ -1,5 +1,6 @@
 # Fresh machine: `make test` installs what is missing and runs every test; `make serve` runs the backend;
-# `make run` runs the desktop app; `make bench` measures the servers and the app.
+# `make run` runs the desktop app; `make bench` measures the servers and the app; `make package` builds the
+# desktop app for one production server (KERNIA_DESKTOP_SERVER_URL) as a folder and a tarball in dist/.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 # Node packages of the test fixtures: the Better Auth JS client and the OpenID provider.
 NODE_FIXTURES := tests/interop tests/oidc_provider
 
-.PHONY: install system-packages python-packages node-packages serve run test e2e bench lint format clean
+.PHONY: install system-packages python-packages node-packages serve run test e2e bench package lint format clean
 
 install: system-packages python-packages node-packages
 
@@ -53,13 +54,18 @@ e2e: install
 bench: install $(BENCH_PEER)
 	url="$$(bash scripts/postgres.sh)" && KERNIA_BENCH_POSTGRES_URL="$$url" $(BIN)/python -m bench
 
+# A packaged build: PyInstaller, QtWebEngine included, remote mode only, scanned for secrets (README, Packaged
+# build). Needs KERNIA_DESKTOP_SERVER_URL; KERNIA_DESKTOP_CHANNEL and KERNIA_DESKTOP_CALLBACK_URL are optional.
+package: system-packages python-packages
+	$(BIN)/python -m release.build
+
 lint: python-packages
-	$(BIN)/ruff check backend desktop tests e2e bench
-	$(BIN)/ruff format --check backend desktop tests e2e bench
+	$(BIN)/ruff check backend desktop tests e2e bench release
+	$(BIN)/ruff format --check backend desktop tests e2e bench release
 
 format: python-packages
-	$(BIN)/ruff check --fix backend desktop tests e2e bench
-	$(BIN)/ruff format backend desktop tests e2e bench
+	$(BIN)/ruff check --fix backend desktop tests e2e bench release
+	$(BIN)/ruff format backend desktop tests e2e bench release
 
 clean:
 	rm -rf $(VENV) $(addsuffix /node_modules,$(NODE_FIXTURES) bench/better_auth) .pytest_cache .ruff_cache

@@ -12,7 +12,18 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from desktop.app import finalize_exit, run
+from desktop.packaged import BuildInfo, packaged_build
 from desktop.settings import DesktopSettings
+
+# What a packaged build does not let its environment or command line change.
+_FIXED_IN_PACKAGED_BUILDS = (
+    "KERNIA_DESKTOP_SERVER",
+    "KERNIA_BASE_URL",
+    "KERNIA_DESKTOP_SERVER_URL",
+    "KERNIA_DESKTOP_DEBUG_PORT",
+    "KERNIA_DESKTOP_CHANNEL",
+    "KERNIA_DESKTOP_CALLBACK_URL",
+)
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -31,10 +42,25 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def chosen_settings(arguments: argparse.Namespace, build: BuildInfo | None) -> dict[str, object]:
+    """The settings the command line chooses; a packaged build's baked ones, which nothing overrides."""
+    if build is None:
+        return {"server": arguments.server} if arguments.server else {}
+    ignored = [name for name in _FIXED_IN_PACKAGED_BUILDS if os.environ.get(name)]
+    ignored += ["--server"] if arguments.server else []
+    if ignored:
+        print(
+            f"kernia-desktop: this packaged build ({build.channel} channel) signs in to {build.server} only and has "
+            f"no remote debugging; ignored: {', '.join(ignored)}",
+            file=sys.stderr,
+        )
+    return build.settings()
+
+
 def launch(argv: list[str] | None) -> int:
     arguments = parse_arguments(argv)
     try:
-        settings = DesktopSettings(**({"server": arguments.server} if arguments.server else {}))
+        settings = DesktopSettings(**chosen_settings(arguments, packaged_build()))
     except ValidationError as error:
         print(f"kernia-desktop: {error}", file=sys.stderr)
         return 2

@@ -19,7 +19,10 @@ class DesktopSettings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
     # The auth mount of a remote server; unset, the shell starts the bundled backend on 127.0.0.1.
-    server: str | None = Field(default=None, validation_alias=AliasChoices("KERNIA_DESKTOP_SERVER", "KERNIA_BASE_URL"))
+    server: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("KERNIA_DESKTOP_SERVER", "KERNIA_DESKTOP_SERVER_URL", "KERNIA_BASE_URL"),
+    )
     # Opens QtWebEngine's remote debugging on 127.0.0.1 at this port, for the end-to-end tests only.
     debug_port: int | None = Field(default=None, ge=1, le=65535)
     oauth_timeout: float = Field(default=300.0, gt=0)

@@ -1,5 +1,6 @@
 """The app's windows as the X server sees them, read and closed from outside the app's process (python-xlib):
-what a window manager would learn about them, and what it sends when the user closes one."""
+what a window manager would learn about them, what it sends when the user closes one, and the keys a person
+types (XTest), for a build that has no remote debugging to drive it by."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from Xlib import X, Xatom
+from Xlib import XK, X, Xatom
 from Xlib.display import Display
+from Xlib.ext import xtest
 from Xlib.protocol import event
 from Xlib.xobject.drawable import Window
 
@@ -77,6 +79,39 @@ class Screen:
         message = event.ClientMessage(window=window, client_type=protocols, data=(32, [delete, X.CurrentTime, 0, 0, 0]))
         window.send_event(message, event_mask=X.NoEventMask)
         self.display.flush()
+
+    def focus(self, window: Window, timeout: float = 5.0) -> None:
+        """Gives `window` the keyboard, as a click on it would (there is no window manager to do it)."""
+        window.set_input_focus(X.RevertToParent, X.CurrentTime)
+        self.display.sync()
+        deadline = time.monotonic() + timeout
+        while self.display.get_input_focus().focus.id != window.id:
+            assert time.monotonic() < deadline, "the window did not take the keyboard"
+            time.sleep(0.05)
+        time.sleep(0.3)  # Qt activates the window on its FocusIn; keys sent before that are dropped
+
+    def press(self, key: str) -> None:
+        """Presses and releases one key, by its X keysym name ("Tab", "Return") or as the character it types."""
+        keysym = XK.string_to_keysym(key) or XK.string_to_keysym(_KEYSYM_NAMES[key])
+        keycode = self.display.keysym_to_keycode(keysym)
+        shifted = self.display.keycode_to_keysym(keycode, 0) != keysym
+        shift = self.display.keysym_to_keycode(XK.XK_Shift_L)
+        if shifted:
+            xtest.fake_input(self.display, X.KeyPress, shift)
+        xtest.fake_input(self.display, X.KeyPress, keycode)
+        xtest.fake_input(self.display, X.KeyRelease, keycode)
+        if shifted:
+            xtest.fake_input(self.display, X.KeyRelease, shift)
+        self.display.sync()
+        time.sleep(0.02)  # one keystroke at a time, as typed: the page handles each before the next
+
+    def type(self, text: str) -> None:
+        for character in text:
+            self.press(character)
+
+
+# The keysym names of the characters typed in the tests whose name is not the character itself.
+_KEYSYM_NAMES = {" ": "space", "@": "at", ".": "period", "-": "minus", "_": "underscore", "+": "plus"}
 
 
 @contextmanager

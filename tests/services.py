@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -137,7 +137,17 @@ class DesktopApp:
     """`python -m desktop` in a child process, as `make run` starts it, with a data dir and HOME of its own, on
     the given X display, with the Secret Service's session bus and QtWebEngine's remote debugging on."""
 
-    def __init__(self, data_dir: Path, home: Path, display: str, keyring: SecretService, **env: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        home: Path,
+        display: str,
+        keyring: SecretService,
+        command: Sequence[str] = (sys.executable, "-m", "desktop"),
+        **env: str,
+    ) -> None:
+        """`command` runs the app: `python -m desktop` by default, or a packaged build's executable."""
+        self.command = list(command)
         self.data_dir = data_dir
         self.debug_port = free_port()
         self.devtools = f"http://127.0.0.1:{self.debug_port}"
@@ -160,7 +170,7 @@ class DesktopApp:
     def start(self, *args: str) -> DesktopApp:
         with self.output.open("ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "desktop", *args],
+                [*self.command, *args],
                 cwd=ROOT,
                 env=self.env,
                 stdout=output,
@@ -170,9 +180,7 @@ class DesktopApp:
 
     def run_to_end(self, timeout: float) -> subprocess.CompletedProcess[str]:
         """Runs another launch with the same environment to its end."""
-        return subprocess.run(
-            [sys.executable, "-m", "desktop"], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
-        )
+        return subprocess.run(self.command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout)
 
     def wait_for_devtools(self, timeout: float = 60.0, poll: float = 0.1) -> None:
         """`poll`: the seconds between two tries (the bench times launches, so it asks more often)."""

@@ -17,6 +17,7 @@ import pytest
 import secretstorage
 from playwright.sync_api import Page, Playwright
 from PySide6.QtGui import QImage
+from secretstorage.exceptions import ItemNotFoundException
 
 from desktop.partition import DEFAULT_PARTITION
 from tests.conftest import PASSWORD, ROOT, LiveServer, unique_email
@@ -53,8 +54,13 @@ def keyring_secrets(keyring: SecretService, service: str, monkeypatch: pytest.Mo
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring.address)
     connection = secretstorage.dbus_init()
     try:
-        items = secretstorage.search_items(connection, {"service": service, "username": DEFAULT_PARTITION})
-        return [item.get_secret().decode() for item in items]
+        found = []
+        for item in secretstorage.search_items(connection, {"service": service, "username": DEFAULT_PARTITION}):
+            try:
+                found.append(item.get_secret().decode())
+            except ItemNotFoundException:
+                pass  # deleted between the search and the read: the app signed out meanwhile
+        return found
     finally:
         connection.close()
 

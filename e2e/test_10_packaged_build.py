@@ -1,0 +1,257 @@
+"""Case 10: the packaged build (`make package`), built here by the same command against a backend this test runs
+in server mode, with server secrets in the build's environment. Its executable runs under Xvfb with a real
+Secret Service; a packaged build has no remote debugging, so a person's keystrokes (XTest) drive it, and its
+own log, the keyring and the server tell what it did."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from PyInstaller.archive.readers import CArchiveReader
+
+from desktop.settings import APP_NAME
+from e2e.x11 import screen
+from release.secrets import configured_secrets, scan
+from tests.conftest import ROOT, LiveServer, unique_email
+from tests.desktop.test_app import ARTIFACTS, keyring_secrets, stop_with
+from tests.services import DesktopApp, SecretService
+
+TITLE = "Kernia Desktop"
+PASSWORD = "correct horse battery"
+
+
+@dataclass(frozen=True)
+class Build:
+    folder: Path
+    tarball: Path
+    output: str
+    environment: dict[str, str]
+
+    @property
+    def executable(self) -> Path:
+        return self.folder / APP_NAME
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The "production" server the package is built for: `python -m backend` with a secret of its own."""
+    folder = tmp_path_factory.mktemp("production")
+    server = LiveServer(
+        folder, f"sqlite+aiosqlite:///{folder / 'kernia.db'}", {"KERNIA_SECRET": secrets.token_urlsafe(48)}
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def build(production: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """`python -m release.build`, as `make package` runs it, with the server's secret and a provider's client
+    secret in its environment: both must stay out of what it produces."""
+    dist = tmp_path_factory.mktemp("dist")
+    environment = {
+        **production.env,
+        "KERNIA_DESKTOP_SERVER_URL": f"{production.url}/api/auth",
+        "KERNIA_GITHUB_CLIENT_SECRET": f"github-client-secret-{secrets.token_hex(16)}",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "release.build", "--dist", str(dist)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    [tarball] = dist.glob(f"{APP_NAME}-*-stable-linux-*.tar.gz")
+    return Build(dist / APP_NAME, tarball, done.stdout, environment)
+
+
+def log_after(app: DesktopApp, offset: int) -> str:
+    log = app.data_dir / "logs" / "desktop.log"
+    return log.read_text(errors="replace")[offset:] if log.exists() else ""
+
+
+def log_size(app: DesktopApp) -> int:
+    log = app.data_dir / "logs" / "desktop.log"
+    return len(log.read_text(errors="replace")) if log.exists() else 0
+
+
+def wait_for_request(app: DesktopApp, offset: int, request: str, timeout: float = 60.0) -> None:
+    """Waits for the app's own log to show `request` (e.g. "GET .../api/notes") answered, after `offset`."""
+    pattern = re.compile(rf'HTTP Request: {re.escape(request)} "HTTP/1.1 2\d\d')
+    deadline = time.monotonic() + timeout
+    while not pattern.search(log_after(app, offset)):
+        assert app.process is not None and app.process.poll() is None, app.report()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app made no {request} within {timeout:.0f} s:\n{app.report()}")
+        time.sleep(0.1)
+
+
+def wait_until(condition, what: str, app: DesktopApp, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s:\n{app.report()}")
+        time.sleep(0.1)
+
+
+def port_is_closed(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def save_artifacts(app: DesktopApp, display: str, name: str) -> None:
+    folder = ARTIFACTS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "app.txt").write_text(app.report())
+    subprocess.run(["xwd", "-root", "-silent", "-display", display, "-out", str(folder / "screen.xwd")], check=False)
+
+
+def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, production: LiveServer) -> None:
+    assert "no configured secret in it" in build.output
+    internal = build.folder / "_internal"
+    baked = json.loads((internal / "desktop" / "build-info.json").read_text())
+    assert baked["server"] == f"{production.url}/api/auth" and baked["channel"] == "stable"
+    assert (internal / "backend" / "renderer" / "index.html").is_file()
+    assert list(internal.rglob("QtWebEngineProcess")), "QtWebEngine's renderer process is in the build"
+    # The shell is in, the server side is not: no FastAPI, SQLAlchemy, migrations or bundled backend.
+    modules = set(CArchiveReader(str(build.executable)).open_embedded_archive("PYZ.pyz").toc)
+    assert {"desktop.app", "desktop.qt", "desktop.packaged", "webview", "keyring"} <= modules
+    server_side = ("backend.app", "backend.auth", "backend.db", "desktop.bundled", "fastapi", "sqlalchemy", "alembic")
+    assert not [module for module in modules if module.startswith(server_side)]
+    with tarfile.open(build.tarball) as archive:
+        assert f"{APP_NAME}/{APP_NAME}" in archive.getnames()
+
+    configured = configured_secrets(build.environment)
+    assert {"KERNIA_SECRET", "KERNIA_GITHUB_CLIENT_SECRET"} <= {secret.source for secret in configured}
+    assert scan(build.folder, configured) == []
+
+
+def test_a_build_without_a_server_url_is_refused_clearly(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "release.build", "--dist", str(tmp_path)],
+        cwd=ROOT,
+        env={key: value for key, value in os.environ.items() if key != "KERNIA_DESKTOP_SERVER_URL"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "KERNIA_DESKTOP_SERVER_URL is not set" in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_secret_baked_into_a_build_fails_it_clearly(production: LiveServer, tmp_path: Path) -> None:
+    """A client secret that found its way into a baked setting (here the callback URL): the scan stops the build,
+    names the variable and the file, never the value, and publishes no tarball."""
+    leaked = f"leaked-{secrets.token_hex(16)}"
+    done = subprocess.run(
+        [sys.executable, "-m", "release.build", "--dist", str(tmp_path)],
+        cwd=ROOT,
+        env={
+            **production.env,
+            "KERNIA_DESKTOP_SERVER_URL": f"{production.url}/api/auth",
+            "KERNIA_DESKTOP_CALLBACK_URL": f"https://app.example.com/callback/{leaked}",
+            "KERNIA_OIDC_ACME_CLIENT_SECRET": leaked,
+        },
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 1
+    assert "KERNIA_OIDC_ACME_CLIENT_SECRET (as text) in" in done.stderr and "build-info.json" in done.stderr
+    assert leaked not in done.stdout + done.stderr
+    assert not list(tmp_path.glob("*.tar.gz"))
+
+
+def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard(
+    build: Build,
+    production: LiveServer,
+    virtual_display: str,
+    app_keyring: SecretService,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service = f"{APP_NAME}:{production.url}"
+    auth = f"{production.url}/api/auth"
+
+    def launch() -> DesktopApp:
+        return DesktopApp(
+            tmp_path / "data",
+            tmp_path / "home",
+            virtual_display,
+            app_keyring,
+            command=[str(build.executable)],
+            # Neither may take effect in a packaged build; DesktopApp also sets KERNIA_DESKTOP_DEBUG_PORT.
+            KERNIA_DESKTOP_SERVER="http://127.0.0.1:9/api/auth",
+        ).start()
+
+    app = launch()
+    try:
+        wait_for_request(app, 0, f"GET {auth}/providers")  # the signed-out view asks which providers exist
+        assert port_is_closed(app.debug_port), "a packaged build must not open remote debugging"
+        assert "ignored: KERNIA_DESKTOP_SERVER, KERNIA_DESKTOP_DEBUG_PORT" in app.output.read_text()
+
+        email = unique_email("packaged")
+        with screen(virtual_display) as x:
+            x.focus(x.wait_for(TITLE).window)
+            for key in ("Tab", "Tab", "Return", "Tab"):  # the "Create account" tab, then its first field
+                x.press(key)
+            x.type("Grace Hopper")
+            x.press("Tab")
+            x.type(email)
+            x.press("Tab")
+            x.type(PASSWORD)
+            x.press("Return")
+        wait_until(lambda: keyring_secrets(app_keyring, service, monkeypatch), "the sign-up", app)
+        [token] = keyring_secrets(app_keyring, service, monkeypatch)
+        session = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"}).json()
+        assert session["user"]["email"] == email
+        stop_with(app, signal.SIGTERM)
+
+        app = launch()
+        # Restored from the keyring with no keystroke: the signed-in view loads the user's notes and keys.
+        wait_for_request(app, 0, f"GET {production.url}/api/notes")
+        wait_for_request(app, 0, f"GET {auth}/api-key/list")
+        assert port_is_closed(app.debug_port)
+        with screen(virtual_display) as x:
+            x.focus(x.wait_for(TITLE).window)
+            x.press("Tab")  # the header's "Sign out", the first control of the signed-in view
+            x.press("Return")
+        wait_until(lambda: not keyring_secrets(app_keyring, service, monkeypatch), "the sign-out", app)
+        revoked = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"})
+        assert revoked.status_code == 200 and revoked.json() is None
+        stop_with(app, signal.SIGTERM)
+    except BaseException:
+        save_artifacts(app, virtual_display, "packaged-build")
+        app.kill()
+        raise
+
+
+def test_the_smoke_test_that_macos_and_windows_run_passes_here(
+    build: Build, production: LiveServer, virtual_display: str, app_keyring: SecretService
+) -> None:
+    """release/smoke.py, which the CI workflow runs on macOS and Windows runners, on this build and keyring."""
+    done = subprocess.run(
+        [sys.executable, "-m", "release.smoke", str(build.folder), "--server-running"],
+        cwd=ROOT,
+        env={**app_keyring.env, "DISPLAY": virtual_display, "KERNIA_DESKTOP_SERVER_URL": f"{production.url}/api/auth"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "restored its session from the keyring, twice, with nothing on disk" in done.stdout

@@ -1,0 +1,96 @@
+"""The secret scan: no configured secret value may appear anywhere in a build.
+
+The values come from the builder's environment and data dir, that is from everything the backend would sign or
+log in with: KERNIA_SECRET and any other KERNIA_*SECRET variable (providers' client secrets), the password in
+DATABASE_URL, and the signing secret a local backend generated in its data dir. Each is searched for as it is,
+as UTF-16-LE (Windows' and Qt's strings) and as base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import mmap
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from backend.settings import SECRET_FILE, Settings
+
+_SECRET_VARIABLE = re.compile(r"^KERNIA_\w*SECRET$")
+# Shorter values match by chance in hundreds of megabytes of binaries; they are reported, not searched for.
+MIN_SCANNED_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Secret:
+    source: str  # where the value was configured: a variable's name or a file, never the value
+    value: str
+
+    def encodings(self) -> Iterator[tuple[str, bytes]]:
+        raw = self.value.encode()
+        yield "as text", raw
+        yield "as UTF-16-LE", self.value.encode("utf-16-le")
+        standard, url_safe = base64.b64encode(raw).rstrip(b"="), base64.urlsafe_b64encode(raw).rstrip(b"=")
+        yield "as base64", standard
+        if url_safe != standard:
+            yield "as base64url", url_safe
+
+
+@dataclass(frozen=True)
+class Finding:
+    secret: str  # the secret's source
+    encoding: str
+    file: Path
+
+    def __str__(self) -> str:
+        return f"{self.secret} ({self.encoding}) in {self.file}"
+
+
+class SecretsInBuild(RuntimeError):
+    def __init__(self, findings: list[Finding]) -> None:
+        listed = "\n".join(f"  - {finding}" for finding in findings)
+        super().__init__(
+            f"the build contains {len(findings)} configured secret value(s) and was not published:\n{listed}\n"
+            "A packaged app must never carry the server's secrets: find what put them there (a baked setting, a "
+            "file copied into the bundle) and build again."
+        )
+        self.findings = findings
+
+
+def configured_secrets(environ: Mapping[str, str] = os.environ) -> list[Secret]:
+    """Every secret value the builder's machine has configured."""
+    found = [Secret(name, value) for name, value in environ.items() if _SECRET_VARIABLE.match(name) and value]
+    password = urlsplit(environ.get("DATABASE_URL", "")).password
+    if password:
+        found.append(Secret("the password in DATABASE_URL", unquote(password)))
+    data_dir = Path(environ["KERNIA_DATA_DIR"]) if environ.get("KERNIA_DATA_DIR") else Settings().data_dir
+    secret_file = data_dir / SECRET_FILE
+    if secret_file.is_file():
+        found.append(Secret(str(secret_file), secret_file.read_text().strip()))
+    return found
+
+
+def too_short(secrets: list[Secret]) -> list[Secret]:
+    return [secret for secret in secrets if len(secret.value) < MIN_SCANNED_LENGTH]
+
+
+def scan(root: Path, secrets: list[Secret]) -> list[Finding]:
+    """Where under `root` any of `secrets` appears, in any of its encodings."""
+    needles = [
+        (secret.source, encoding, needle)
+        for secret in secrets
+        if len(secret.value) >= MIN_SCANNED_LENGTH
+        for encoding, needle in secret.encodings()
+    ]
+    findings = []
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.is_symlink() or path.stat().st_size == 0:
+            continue
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as content:
+            findings.extend(
+                Finding(source, encoding, path) for source, encoding, needle in needles if content.find(needle) != -1
+            )
+    return findings
