@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,9 +37,9 @@ class SmokeFailure(AssertionError):
     pass
 
 
-def wait_for(condition: object, what: str, timeout: float, log: Path | None = None) -> None:
+def wait_for(condition: Callable[[], bool], what: str, timeout: float, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
+    while not condition():
         if time.monotonic() > deadline:
             tail = log.read_text(errors="replace")[-4000:] if log is not None and log.exists() else ""
             raise SmokeFailure(f"{what} did not happen within {timeout:.0f} s\n{tail}")
