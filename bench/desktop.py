@@ -23,10 +23,11 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, Playwright, sync_playwright
 
-from bench.report import MEMORY, RESTART, DesktopResult
+from bench.report import MEMORY, REMOTE, RESTART, DesktopResult
 from bench.server import PASSWORD, ROOT
 from desktop.xvfb import VirtualDisplay
 from e2e.ui import SIGNED_IN, SIGNED_OUT, open_provider_window, sign_in
+from tests.conftest import LiveServer
 from tests.openid_provider import OpenIdProvider
 from tests.services import DesktopApp, SecretService, alive, descendants
 from tests.system_browser import sign_in_at_provider
@@ -123,13 +124,16 @@ def _medians(playwright: Playwright, make: Callable[[], DesktopApp], view: str) 
     return statistics.median(ms for ms, _ in runs), statistics.median(mb for _, mb in runs)
 
 
-def _sign_up_through_the_window(page: Page) -> None:
-    """Makes an account on the bundled backend, then signs in to it in the window, as a person would."""
+def _sign_up_through_the_window(page: Page, server: str | None = None) -> None:
+    """Makes an account on the server (default: the bundled backend that serves the window's page), then signs
+    in to it in the window, as a person would."""
     email = f"bench-{secrets.token_hex(4)}@example.com"
-    origin = re.match(r"https?://[^/]+", page.url)
-    assert origin, page.url
+    if server is None:
+        origin = re.match(r"https?://[^/]+", page.url)
+        assert origin, page.url
+        server = origin.group(0)
     httpx.post(
-        f"{origin.group(0)}/api/auth/sign-up/email", json={"name": "Bench", "email": email, "password": PASSWORD}
+        f"{server}/api/auth/sign-up/email", json={"name": "Bench", "email": email, "password": PASSWORD}
     ).raise_for_status()
     sign_in(page, email, PASSWORD)
     page.wait_for_selector(SIGNED_IN, timeout=VIEW_TIMEOUT_MS)
@@ -155,6 +159,7 @@ def run(work: Path) -> list[DesktopResult]:
     display = VirtualDisplay()
     keyrings: list[SecretService] = []
     provider: OpenIdProvider | None = None
+    servers: list[LiveServer] = []
 
     def keyring(name: str) -> SecretService:
         keyrings.append(SecretService(work / name / "keyring"))
@@ -178,6 +183,13 @@ def run(work: Path) -> list[DesktopResult]:
                 _sign_up_through_the_window(page)
             restart_ms, restart_mb = _medians(playwright, signed_in, SIGNED_IN)
 
+            server = LiveServer(work / "remote-server", f"sqlite+aiosqlite:///{work / 'remote-server.db'}")
+            servers.append(server.start())
+            remote = app("remote", KERNIA_DESKTOP_SERVER=f"{server.url}/api/auth")
+            with launched(playwright, remote(), SIGNED_OUT) as (page, _seconds, _memory):
+                _sign_up_through_the_window(page, server.url)
+            remote_ms, remote_mb = _medians(playwright, remote, SIGNED_IN)
+
             provider = OpenIdProvider(work / "openid-provider.log")
             round_trips = [
                 _round_trip(playwright, app(f"provider-{index}", **provider.environment()))
@@ -186,6 +198,8 @@ def run(work: Path) -> list[DesktopResult]:
     finally:
         if provider is not None:
             provider.stop()
+        for server in servers:
+            server.stop()
         for store in keyrings:
             store.stop()
         display.stop()
@@ -194,4 +208,6 @@ def run(work: Path) -> list[DesktopResult]:
         DesktopResult(RESTART, restart_ms, "ms", floor_ms),
         DesktopResult(ROUND_TRIP, statistics.median(round_trips), "ms"),
         DesktopResult(MEMORY, restart_mb, "MB", floor_mb),
+        DesktopResult(RESTART + REMOTE, remote_ms, "ms", floor_ms),
+        DesktopResult(MEMORY + REMOTE, remote_mb, "MB", floor_mb),
     ]
