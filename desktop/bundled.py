@@ -70,13 +70,15 @@ class BundledBackend:
             self.failure = error
 
     def wait_started(self, timeout: float = 30.0) -> None:
-        """Returns once the backend serves; raises if it failed or is not serving within `timeout` seconds."""
+        """Returns once the backend serves; raises if it failed or is not serving within `timeout` seconds, and
+        `failure` then says why."""
         deadline = time.monotonic() + timeout
         while self._server is None or not self._server.started:
             if self.failure is not None:
                 raise RuntimeError(f"the bundled backend failed: {self.failure}") from self.failure
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the bundled backend did not start within {timeout:.0f} s")
+                self.failure = TimeoutError(f"it did not start within {timeout:.0f} s")
+                raise RuntimeError(f"the bundled backend failed: {self.failure}")
             time.sleep(0.01)
 
     def stop(self, timeout: float = 5.0) -> None:
