@@ -40,8 +40,9 @@ def origin_of(url: str) -> str:
 CommaList = Annotated[list[str], NoDecode]
 
 DEFAULT_CHANNEL = "stable"
-# An update channel's name: it travels in URLs and keyring service names, so a short lowercase slug.
+# An update channel's name: it travels in URLs and in the names of packaged builds, so a short lowercase slug.
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def check_channel_name(name: str) -> str:
@@ -51,16 +52,36 @@ def check_channel_name(name: str) -> str:
 
 
 def check_callback_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
-        raise ValueError(f"{url!r} is not a callback URL: use an absolute http(s) URL without a #fragment")
-    return url
+    """The URL, checked and in the one spelling a web view reports it in (lower-case scheme and host, no default
+    port, at least "/" as path): the server compares a shell's redirect URI with it as a string, and the shell
+    compares every navigation with it."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname or port == -1 or parts.username is not None:
+        raise ValueError(f"{url!r} is not a callback URL: use an absolute http(s) URL such as https://host/path")
+    if parts.query or parts.fragment or url.rstrip().endswith(("?", "#")):
+        # The server appends ?code=…&state=…, and the shell recognises its callback by what precedes the "?".
+        raise ValueError(f"{url!r} is not a callback URL: it must have no ?query and no #fragment")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path or '/'}"
+
+
+def channel_callback_url(auth_url: str, channel: str) -> str:
+    """A channel's callback when none is configured: the server's own landing page for that channel."""
+    return check_callback_url(f"{auth_url.rstrip('/')}/desktop/callback/{check_channel_name(channel)}")
 
 
 def parse_channel(entry: str) -> tuple[str, str | None]:
     """`name` or `name=callback URL`, checked."""
-    name, _, callback = entry.partition("=")
-    return check_channel_name(name.strip()), check_callback_url(callback.strip()) if callback.strip() else None
+    name, has_url, callback = entry.partition("=")
+    if has_url and not callback.strip():
+        raise ValueError(f"{entry!r} names no callback URL after '=': write the name alone or name=URL")
+    return check_channel_name(name.strip()), check_callback_url(callback) if has_url else None
 
 
 class Settings(BaseSettings):
@@ -115,6 +136,8 @@ class Settings(BaseSettings):
     @classmethod
     def _check_channels(cls, value: list[str]) -> list[str]:
         names = [parse_channel(entry)[0] for entry in value]
+        if not names:
+            raise ValueError("KERNIA_DESKTOP_CHANNELS lists no channel: name at least one, e.g. stable")
         if len(set(names)) != len(names):
             raise ValueError("KERNIA_DESKTOP_CHANNELS names a channel twice")
         return value
@@ -148,7 +171,7 @@ class Settings(BaseSettings):
     def desktop_callbacks(self) -> dict[str, str]:
         """Each update channel's callback URL, by channel name."""
         channels = (parse_channel(entry) for entry in self.desktop_channels)
-        return {name: callback or f"{self.base_url}/desktop/callback/{name}" for name, callback in channels}
+        return {name: callback or channel_callback_url(self.base_url, name) for name, callback in channels}
 
     @property
     def all_trusted_origins(self) -> frozenset[str]:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from backend.settings import DEFAULT_CHANNEL
+from backend.settings import DEFAULT_CHANNEL, channel_callback_url, check_callback_url
 from desktop.account import Account
 from desktop.client import Offline, ServerError
 from desktop.loopback import LoopbackListener
@@ -110,8 +110,12 @@ def is_callback(url: str, callback_url: str) -> bool:
     return url == callback_url or url.startswith(f"{callback_url}?")
 
 
-def read_callback(url: str, expected_state: str) -> tuple[str | None, SignInOutcome | None]:
-    """The hand-off code in a callback URL, or the outcome that ends the flow without one."""
+def read_callback(url: str, callback_url: str, expected_state: str) -> tuple[str | None, SignInOutcome | None]:
+    """The hand-off code in a return to `callback_url`, or the outcome that ends the flow without one. A return
+    anywhere else (another channel's callback) is refused even with the right state: its code was not sent to
+    this build."""
+    if not is_callback(url, callback_url):
+        return None, SignInOutcome("invalid_callback", "The sign-in came back to the wrong address. Try again.")
     params = {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
     if not hmac.compare_digest(params.get("state", ""), expected_state):
         return None, SignInOutcome("state_mismatch", "The sign-in could not be verified. Try again.")
@@ -159,7 +163,8 @@ class SocialSignIn:
         self.host = host
         self.timeout = timeout
         self.channel = channel
-        self.callback_url = callback_url
+        # In the spelling the web view reports navigations in, so that is_callback recognises it.
+        self.callback_url = None if callback_url is None else check_callback_url(callback_url)
         self.open_browser = open_browser
         self.bring_to_front = bring_to_front
         self._pending: dict[str, PendingSignIn] = {}
@@ -190,12 +195,12 @@ class SocialSignIn:
         if flow == "system":
             listener = LoopbackListener(state, on_callback=lambda reached: pending.finish(callback_url=reached))
             pending.window = listener
-            url = authorize_url(auth_url, provider, pkce, listener.redirect_uri, state, self.channel)
-            if not self.open_browser(url):
+            callback = listener.redirect_uri
+            if not self.open_browser(authorize_url(auth_url, provider, pkce, callback, state, self.channel)):
                 listener.close()
                 return SignInOutcome("BROWSER_UNAVAILABLE", "No web browser could be opened for the sign-in.")
         else:
-            callback = self.callback_url or f"{auth_url}/desktop/callback/{self.channel}"
+            callback = self.callback_url or channel_callback_url(auth_url, self.channel)
             pending.window = self.host.open_auth_window(
                 parent,
                 authorize_url(auth_url, provider, pkce, callback, state, self.channel),
@@ -210,7 +215,7 @@ class SocialSignIn:
             self.bring_to_front(parent)
         if pending.callback_url is None:
             return pending.outcome or CANCELLED
-        code, failure = read_callback(pending.callback_url, state)
+        code, failure = read_callback(pending.callback_url, callback, state)
         if failure is not None:
             return failure
         assert code is not None

@@ -3,8 +3,11 @@ whose callback belongs to another. Runs against the real OpenID provider, on SQL
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -12,15 +15,16 @@ from fastapi import FastAPI
 
 from backend.app import create_app
 from backend.auth.plugins.oauth.providers import providers_from_environment
-from backend.settings import Settings
+from backend.settings import Settings, channel_callback_url
 from desktop.account import Account
+from desktop.bundled import BundledBackend
 from desktop.client import AuthClient
-from desktop.oauth import SIGNED_IN, PkcePair, SocialSignIn, is_callback
+from desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
 from desktop.partition import DEFAULT_PARTITION, Partition
 from desktop.settings import DesktopSettings
 from desktop.vault import Vault, VaultHealth
 from tests.conftest import BASE, PASSWORD, LiveServer, unique_email
-from tests.desktop.test_sign_in_flows import HttpWindowHost
+from tests.desktop.test_sign_in_flows import HttpWindow, HttpWindowHost
 from tests.fakes import MemoryStore
 from tests.openid_provider import PROVIDER_ID, OpenIdProvider
 from tests.test_desktop_handoff import authorize_path, code_of, exchange, run_flow
@@ -57,6 +61,11 @@ def test_channels_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch)
         ("beta=ftp://beta.example.com/callback", "not a callback URL"),
         ("beta=https://beta.example.com/callback#app", "not a callback URL"),
         ("x" * 33, "not a channel name"),
+        ("", "lists no channel"),
+        ("stable,beta=", "names no callback URL"),
+        ("beta=/desktop/callback", "not a callback URL"),
+        ("beta=https://user@beta.example.com/callback", "not a callback URL"),
+        ("beta=https://beta.example.com/callback?build=1", "no [?]query"),
     ],
 )
 def test_malformed_channels_are_refused_with_a_clear_message(channels: str, complaint: str) -> None:
@@ -64,8 +73,23 @@ def test_malformed_channels_are_refused_with_a_clear_message(channels: str, comp
         Settings(desktop_channels=channels)
 
 
+def test_callback_urls_are_kept_in_the_spelling_a_web_view_reports() -> None:
+    settings = Settings(desktop_channels="stable,beta=HTTPS://Beta.Example.com:443")
+    assert settings.desktop_callbacks["beta"] == "https://beta.example.com/"
+    assert "https://beta.example.com" in settings.all_trusted_origins
+    shell = SocialSignIn(HttpWindowHost("unused"), 60, lambda url: False, lambda parent: None, "beta", BETA_CALLBACK)
+    assert shell.callback_url == BETA_CALLBACK
+
+
 @pytest.mark.parametrize(
-    ("channel", "redirect_uri"), [("stable", BETA_CALLBACK), ("beta", STABLE_CALLBACK), ("beta", f"{BETA_CALLBACK}x")]
+    ("channel", "redirect_uri"),
+    [
+        ("stable", BETA_CALLBACK),
+        ("beta", STABLE_CALLBACK),
+        ("beta", f"{BETA_CALLBACK}x"),
+        # A loopback address, but the port that serves stable's callback, not a shell's listener.
+        ("beta", f"{BASE}/api/auth/desktop/callback/beta/../stable"),
+    ],
 )
 async def test_a_channel_cannot_send_its_sign_in_to_another_channels_callback(
     client: httpx.AsyncClient, channel: str, redirect_uri: str
@@ -157,16 +181,74 @@ def beta_server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[Liv
     live.stop()
 
 
-def test_a_beta_shell_signs_in_through_its_own_callback(beta_server: LiveServer) -> None:
-    client = AuthClient(f"{beta_server.url}/api/auth")
-    account = Account(
-        Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
-    )
-    host = HttpWindowHost("beta-user")
-    flows = SocialSignIn(host, 60, lambda url: False, lambda parent: None, channel="beta")
+@contextmanager
+def shell_account(auth_url: str) -> Iterator[Account]:
+    """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
+    client = AuthClient(auth_url)
     try:
-        assert flows.run(account, PROVIDER_ID, "embedded", parent="main-window") == SIGNED_IN
+        yield Account(
+            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
+        )
     finally:
         client.close()
+
+
+def embedded_sign_in(host: HttpWindowHost, account: Account, channel: str) -> SignInOutcome:
+    flows = SocialSignIn(host, 60, lambda url: False, lambda parent: None, channel=channel)
+    return flows.run(account, PROVIDER_ID, "embedded", parent="main-window")
+
+
+def test_a_beta_shell_signs_in_through_its_own_callback(beta_server: LiveServer) -> None:
+    host = HttpWindowHost("beta-user")
+    with shell_account(f"{beta_server.url}/api/auth") as account:
+        assert embedded_sign_in(host, account, "beta") == SIGNED_IN
     assert account.user and account.user["email"] == "beta-user@example.com"
     assert host.window.reached.startswith(f"{beta_server.url}/api/auth/desktop/callback/beta?")
+
+
+class WindowSteeredToBeta(HttpWindowHost):
+    """A sign-in window whose flow was steered to the beta channel (its channel and redirect_uri rewritten): the
+    server then sends a genuine beta code to beta's callback, and the window reports where it landed."""
+
+    def open_auth_window(
+        self,
+        parent: Any,
+        url: str,
+        callback_url: str,
+        on_callback: Callable[[str], None],
+        on_closed: Callable[[], None],
+    ) -> HttpWindow:
+        authorize, _, query = url.partition("?")
+        beta_callback = authorize.replace("/desktop/authorize", "/desktop/callback/beta")
+        steered = dict(parse_qsl(query)) | {"channel": "beta", "redirect_uri": beta_callback}
+        return super().open_auth_window(
+            parent, f"{authorize}?{urlencode(steered)}", beta_callback, on_callback, on_closed
+        )
+
+
+def test_a_stable_shell_does_not_take_a_code_sent_to_betas_callback(beta_server: LiveServer) -> None:
+    host = WindowSteeredToBeta("steered-user")
+    with shell_account(f"{beta_server.url}/api/auth") as account:
+        outcome = embedded_sign_in(host, account, "stable")
+    assert urlsplit(host.window.reached).path.endswith("/desktop/callback/beta") and "code=" in host.window.reached
+    assert outcome.error == "invalid_callback"
+    assert account.user is None and account.vault.load(DEFAULT_PARTITION) is None
+
+
+def test_a_bundled_backend_serves_its_shells_channel(
+    tmp_path: Path, openid_provider: OpenIdProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in openid_provider.environment().items():
+        monkeypatch.setenv(name, value)
+    backend = BundledBackend(tmp_path / "backend", "beta")
+    backend.start()
+    try:
+        backend.wait_started()
+        with shell_account(backend.auth_url) as account:
+            assert embedded_sign_in(HttpWindowHost("bundled-beta-user"), account, "beta") == SIGNED_IN
+        # It serves that one channel: a stable build's sign-in is not this shell's.
+        stable_callback = channel_callback_url(backend.auth_url, "stable")
+        refused = httpx.get(f"{backend.origin}{authorize_path(PkcePair.make(), stable_callback, channel='stable')}")
+        assert refused.status_code == 400 and refused.json()["code"] == "UNKNOWN_CHANNEL"
+    finally:
+        backend.stop()

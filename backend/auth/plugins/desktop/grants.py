@@ -18,6 +18,7 @@ from backend.auth.models import User
 from backend.auth.plugins.desktop.models import DesktopGrant
 from backend.auth.tokens import random_token, token_hash
 from backend.db import utcnow
+from backend.settings import origin_of
 
 GRANT_LIFETIME = timedelta(seconds=60)
 # RFC 7636 section 4.2: the S256 challenge is base64url of a SHA-256 digest, 43 characters.
@@ -39,24 +40,26 @@ def check_challenge(challenge: str, method: str) -> str:
 
 def check_redirect_uri(redirect_uri: str, channel: str, callbacks: dict[str, str]) -> str:
     """The channel's own callback for the embedded window, or http://127.0.0.1:<port>/<path> for the system
-    browser; nothing else, and never another channel's callback (a bundled backend's are loopback URLs too)."""
+    browser; nothing else, and never another channel's callback."""
     if channel not in callbacks:
         raise bad_request("UNKNOWN_CHANNEL", f"This server has no desktop channel named {channel[:32]!r}")
     if redirect_uri == callbacks[channel]:
         return redirect_uri
-    others = {url for name, url in callbacks.items() if name != channel}
     parts = urlsplit(redirect_uri)
     try:
         port = parts.port
     except ValueError:
         port = None
     loopback = (
-        redirect_uri.partition("?")[0] not in others
-        and parts.scheme == "http"
+        parts.scheme == "http"
         and parts.hostname == "127.0.0.1"
         and parts.netloc == f"127.0.0.1:{port}"
         and port is not None
         and not parts.fragment
+        # A loopback port that serves a channel's callback (a bundled backend's, or a server run on 127.0.0.1)
+        # is not a shell's one-shot listener: any path there, such as .../callback/stable/../beta, could
+        # reach another channel's callback.
+        and origin_of(redirect_uri) not in {origin_of(callback) for callback in callbacks.values()}
     )
     if not loopback:
         raise bad_request(
