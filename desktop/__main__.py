@@ -26,8 +26,15 @@ _FIXED_IN_PACKAGED_BUILDS = (
 )
 
 
-def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="kernia-desktop", description="Run the Kernia Desktop app.")
+def parse_arguments(argv: list[str] | None, build: BuildInfo | None) -> argparse.Namespace:
+    epilog = None
+    if build is not None:
+        epilog = (
+            f"This is a packaged build ({build.channel} channel): it signs in to {build.server} only, so --server, "
+            "KERNIA_DESKTOP_SERVER and the channel variables are ignored, and it never opens remote debugging "
+            "(KERNIA_DESKTOP_DEBUG_PORT is ignored)."
+        )
+    parser = argparse.ArgumentParser(prog="kernia-desktop", description="Run the Kernia Desktop app.", epilog=epilog)
     parser.add_argument(
         "--server",
         help="the auth mount of a remote server, e.g. https://api.example.com/api/auth; no local backend is started "
@@ -58,9 +65,10 @@ def chosen_settings(arguments: argparse.Namespace, build: BuildInfo | None) -> d
 
 
 def launch(argv: list[str] | None) -> int:
-    arguments = parse_arguments(argv)
+    build = packaged_build()
+    arguments = parse_arguments(argv, build)
     try:
-        settings = DesktopSettings(**chosen_settings(arguments, packaged_build()))
+        settings = DesktopSettings(**chosen_settings(arguments, build))
     except ValidationError as error:
         print(f"kernia-desktop: {error}", file=sys.stderr)
         return 2

@@ -24,8 +24,8 @@ import pytest
 from PyInstaller.archive.readers import CArchiveReader
 
 from desktop.settings import APP_NAME
-from e2e.x11 import screen
-from release.secrets import configured_secrets, scan
+from e2e.x11 import Screen, screen
+from release.secrets import configured_secrets, scan, scan_tarball
 from tests.conftest import ROOT, LiveServer, unique_email
 from tests.desktop.test_app import ARTIFACTS, keyring_secrets, stop_with
 from tests.services import DesktopApp, SecretService
@@ -118,7 +118,16 @@ def save_artifacts(app: DesktopApp, display: str, name: str) -> None:
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.txt").write_text(app.report())
-    subprocess.run(["xwd", "-root", "-silent", "-display", display, "-out", str(folder / "screen.xwd")], check=False)
+    with screen(display) as x:
+        x.screenshot(x.display.screen().root, folder / "screen.png")
+
+
+def give_the_page_the_keyboard(x: Screen) -> None:
+    """Focuses the app's window and clicks its header's empty corner, as a person would before typing: the click
+    gives the web page the keyboard, and the next Tab goes to the first control after the header's start."""
+    window = x.wait_for(TITLE).window
+    x.focus(window)
+    x.click(window, 8, 8)
 
 
 def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, production: LiveServer) -> None:
@@ -127,7 +136,10 @@ def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, pr
     baked = json.loads((internal / "desktop" / "build-info.json").read_text())
     assert baked["server"] == f"{production.url}/api/auth" and baked["channel"] == "stable"
     assert (internal / "backend" / "renderer" / "index.html").is_file()
+    # QtWebEngine whole: its renderer process, its resources and its locales; the QML plugins it does not use, not.
     assert list(internal.rglob("QtWebEngineProcess")), "QtWebEngine's renderer process is in the build"
+    assert list(internal.rglob("qtwebengine_resources.pak")) and list(internal.rglob("qtwebengine_locales/en-US.pak"))
+    assert not list(internal.rglob("qml"))
     # The shell is in, the server side is not: no FastAPI, SQLAlchemy, migrations or bundled backend.
     modules = set(CArchiveReader(str(build.executable)).open_embedded_archive("PYZ.pyz").toc)
     assert {"desktop.app", "desktop.qt", "desktop.packaged", "webview", "keyring"} <= modules
@@ -138,7 +150,7 @@ def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, pr
 
     configured = configured_secrets(build.environment)
     assert {"KERNIA_SECRET", "KERNIA_GITHUB_CLIENT_SECRET"} <= {secret.source for secret in configured}
-    assert scan(build.folder, configured) == []
+    assert scan(build.folder, configured) == [] and scan_tarball(build.tarball, configured) == []
 
 
 def test_a_build_without_a_server_url_is_refused_clearly(tmp_path: Path) -> None:
@@ -207,7 +219,7 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
 
         email = unique_email("packaged")
         with screen(virtual_display) as x:
-            x.focus(x.wait_for(TITLE).window)
+            give_the_page_the_keyboard(x)
             for key in ("Tab", "Tab", "Return", "Tab"):  # the "Create account" tab, then its first field
                 x.press(key)
             x.type("Grace Hopper")
@@ -228,7 +240,7 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
         wait_for_request(app, 0, f"GET {auth}/api-key/list")
         assert port_is_closed(app.debug_port)
         with screen(virtual_display) as x:
-            x.focus(x.wait_for(TITLE).window)
+            give_the_page_the_keyboard(x)
             x.press("Tab")  # the header's "Sign out", the first control of the signed-in view
             x.press("Return")
         wait_until(lambda: not keyring_secrets(app_keyring, service, monkeypatch), "the sign-out", app)

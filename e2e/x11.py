@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from Xlib import XK, X, Xatom
 from Xlib.display import Display
@@ -89,6 +90,24 @@ class Screen:
             assert time.monotonic() < deadline, "the window did not take the keyboard"
             time.sleep(0.05)
         time.sleep(0.3)  # Qt activates the window on its FocusIn; keys sent before that are dropped
+
+    def click(self, window: Window, x: int, y: int) -> None:
+        """A left click at (x, y) inside `window`, through XTest, where the pointer of a person would go."""
+        on_screen = self.display.screen().root.translate_coords(window, x, y)
+        xtest.fake_input(self.display, X.MotionNotify, x=on_screen.x, y=on_screen.y)
+        xtest.fake_input(self.display, X.ButtonPress, 1)
+        xtest.fake_input(self.display, X.ButtonRelease, 1)
+        self.display.sync()
+        time.sleep(0.2)  # the page takes the click (and the keyboard focus it gives) before the next input
+
+    def screenshot(self, window: Window, path: Path) -> None:
+        """Saves what `window` shows as a PNG (Qt only encodes it; the pixels come from the X server)."""
+        from PySide6.QtGui import QImage
+
+        geometry = window.get_geometry()
+        pixels = window.get_image(0, 0, geometry.width, geometry.height, X.ZPixmap, 0xFFFFFFFF).data
+        image = QImage(pixels, geometry.width, geometry.height, geometry.width * 4, QImage.Format.Format_RGB32)
+        assert image.save(str(path)), f"could not write {path}"
 
     def press(self, key: str) -> None:
         """Presses and releases one key, by its X keysym name ("Tab", "Return") or as the character it types."""

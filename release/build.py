@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from desktop.packaged import BUILD_INFO, BuildInfo
 from desktop.settings import APP_NAME, DesktopSettings
-from release.secrets import SecretsInBuild, configured_secrets, scan, too_short
+from release.secrets import SecretsInBuild, configured_secrets, scan, scan_tarball, too_short
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY_POINT = Path(__file__).with_name("entry_point.py")
@@ -51,7 +51,10 @@ SERVER_MODULES = [
     "email_validator",
     "kernia",
 ]
-# Qt modules that qtpy names but the shell never loads; QtWebEngine and what it links stay.
+# Qt modules that qtpy names but the shell never loads; QtWebEngine and what it links stay. The QML ones matter
+# most: QtWebEngineCore links QtQml and QtQuick (those libraries stay), and PyInstaller would add the QML
+# bindings and then every QML plugin with the Quick Controls, 3D and chart libraries they load (over 100 MB),
+# none of which a widgets window uses.
 UNUSED_QT_MODULES = [
     f"PySide6.{name}"
     for name in (
@@ -72,7 +75,13 @@ UNUSED_QT_MODULES = [
         "QtNfc",
         "QtPdf",
         "QtPdfWidgets",
+        "QtQml",
+        "QtQuick",
         "QtQuick3D",
+        "QtQuickControls2",
+        "QtQuickTest",
+        "QtQuickWidgets",
+        "QtWebEngineQuick",
         "QtRemoteObjects",
         "QtScxml",
         "QtSensors",
@@ -178,6 +187,10 @@ def build(dist: Path, environ: dict[str, str]) -> Package:
         raise SecretsInBuild(findings)
     with tarfile.open(tarball, "w:gz", compresslevel=6) as archive:
         archive.add(folder, arcname=APP_NAME)
+    findings = scan_tarball(tarball, secrets)
+    if findings:
+        tarball.unlink()
+        raise SecretsInBuild(findings)
     return Package(folder, tarball, folder / APP_NAME, time.monotonic() - started)
 
 

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import base64
+import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from release.secrets import MIN_SCANNED_LENGTH, Secret, SecretsInBuild, configured_secrets, scan, too_short
+from release.secrets import (
+    MIN_SCANNED_LENGTH,
+    Finding,
+    Secret,
+    SecretsInBuild,
+    configured_secrets,
+    scan,
+    scan_tarball,
+    too_short,
+)
 
 # Its base64 has a "+" and a "/", so that the base64url form differs.
 SECRET = "s3cr3t-value-for-the-scan-0123456789~~~"
@@ -21,6 +32,23 @@ def tree(root: Path, content: bytes) -> Path:
     return root
 
 
+def scan_folder(root: Path, secrets: list[Secret]) -> list[Finding]:
+    return scan(root, secrets)
+
+
+def scan_its_tarball(root: Path, secrets: list[Secret]) -> list[Finding]:
+    """The folder as the build publishes it: a gzipped tarball, read back member by member."""
+    tarball = root.parent / f"{root.name}.tar.gz"
+    with tarfile.open(tarball, "w:gz") as archive:
+        archive.add(root, arcname="kernia-desktop")
+    return scan_tarball(tarball, secrets)
+
+
+SCANNERS = pytest.mark.parametrize("scanner", [scan_folder, scan_its_tarball])
+Scanner = Callable[[Path, list[Secret]], list[Finding]]
+
+
+@SCANNERS
 @pytest.mark.parametrize(
     ("encoding", "content"),
     [
@@ -29,16 +57,22 @@ def tree(root: Path, content: bytes) -> Path:
         ("as base64", base64.b64encode(SECRET.encode())),
         ("as base64url", base64.urlsafe_b64encode(SECRET.encode())),
     ],
+    ids=["text", "utf-16-le", "base64", "base64url"],
 )
-def test_a_planted_secret_is_found_in_each_encoding(tmp_path: Path, encoding: str, content: bytes) -> None:
-    findings = scan(tree(tmp_path, content), [Secret("KERNIA_SECRET", SECRET)])
-    assert [(f.secret, f.encoding, f.file.name) for f in findings] == [("KERNIA_SECRET", encoding, "planted.bin")]
+def test_a_planted_secret_is_found_in_each_encoding(
+    tmp_path: Path, scanner: Scanner, encoding: str, content: bytes
+) -> None:
+    findings = scanner(tree(tmp_path / "build", content), [Secret("KERNIA_SECRET", SECRET)])
+    assert [(f.secret, f.encoding, f.file.endswith("lib/planted.bin")) for f in findings] == [
+        ("KERNIA_SECRET", encoding, True)
+    ]
     message = str(SecretsInBuild(findings))
     assert "KERNIA_SECRET" in message and "planted.bin" in message and SECRET not in message
 
 
-def test_a_clean_tree_passes(tmp_path: Path) -> None:
-    assert scan(tree(tmp_path, b"other bytes"), [Secret("KERNIA_SECRET", SECRET)]) == []
+@SCANNERS
+def test_a_clean_tree_passes(tmp_path: Path, scanner: Scanner) -> None:
+    assert scanner(tree(tmp_path / "build", b"other bytes"), [Secret("KERNIA_SECRET", SECRET)]) == []
 
 
 def test_the_configured_secrets_come_from_the_environment_and_the_data_dir(tmp_path: Path) -> None:
