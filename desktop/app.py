@@ -98,13 +98,14 @@ class DesktopApp:
         gui: GuiPlatform,
         server: Server,
         client: AuthClient,
-        vault: Vault,
+        open_vault: Callable[[], Vault],
         settings: DesktopSettings,
     ) -> None:
         self.gui = gui
         self.server = server
         self.client = client
-        self.vault = vault
+        self._open_vault = open_vault
+        self._vault: Vault | None = None
         self.default_partition = Partition(settings.partition)
         self.social = SocialSignIn(
             gui, settings.oauth_timeout, webbrowser.open, gui.bring_to_front, settings.channel, settings.callback_url
@@ -117,7 +118,11 @@ class DesktopApp:
         with self._lock:
             account = self._accounts.get(partition.name)
             if account is None:
-                account = Account(partition, self.client, self.vault)
+                if self._vault is None:
+                    # Opened by the first account, on the restore thread: the keyring's D-Bus round trips stay
+                    # off the main thread, which is starting the window meanwhile.
+                    self._vault = self._open_vault()
+                account = Account(partition, self.client, self._vault)
                 account.on_signed_out = lambda: self._forget_cookies(partition)
                 account.restore()
                 self._accounts[partition.name] = account
@@ -204,7 +209,7 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
         server = Server.remote(settings.server) if backend is None else Server.bundled(backend)
         log.info("signing in to %s", server.auth_url)
         client = AuthClient(server.auth_url)
-        app = DesktopApp(gui, server, client, Vault.open(server.keyring_service), settings)
+        app = DesktopApp(gui, server, client, lambda: Vault.open(server.keyring_service), settings)
         # The keyring restore runs beside the window's start-up; the renderer's first bridge call waits for it,
         # so its first view already shows who is signed in.
         threading.Thread(target=app.account, args=(app.default_partition,), name="restore", daemon=True).start()

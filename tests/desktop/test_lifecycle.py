@@ -43,7 +43,7 @@ def server_answering(routes: dict[str, httpx.Response]) -> AuthClient:
 def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> DesktopApp:
     vault = Vault("kernia-desktop:https://api.example.com", store, VaultHealth(True, "test"))
     settings = DesktopSettings(data_dir=tmp_path)
-    return DesktopApp(gui, Server.remote(AUTH_URL), client, vault, settings)  # type: ignore[arg-type]
+    return DesktopApp(gui, Server.remote(AUTH_URL), client, lambda: vault, settings)  # type: ignore[arg-type]
 
 
 def test_a_remote_server_has_a_keyring_service_of_its_own_and_the_packaged_renderer() -> None:
