@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -26,6 +25,7 @@ from PyInstaller.archive.readers import CArchiveReader
 from desktop.settings import APP_NAME
 from e2e.x11 import Screen, screen
 from release.secrets import configured_secrets, scan, scan_tarball
+from release.smoke import log_shows_answered
 from tests.conftest import ROOT, LiveServer, unique_email
 from tests.desktop.test_app import ARTIFACTS, keyring_secrets, stop_with
 from tests.services import DesktopApp, SecretService
@@ -92,9 +92,8 @@ def log_size(app: DesktopApp) -> int:
 
 def wait_for_request(app: DesktopApp, offset: int, request: str, timeout: float = 60.0) -> None:
     """Waits for the app's own log to show `request` (e.g. "GET .../api/notes") answered, after `offset`."""
-    pattern = re.compile(rf'HTTP Request: {re.escape(request)} "HTTP/1.1 2\d\d')
     deadline = time.monotonic() + timeout
-    while not pattern.search(log_after(app, offset)):
+    while not log_shows_answered(log_after(app, offset), request):
         assert app.process is not None and app.process.poll() is None, app.report()
         if time.monotonic() > deadline:
             raise AssertionError(f"the app made no {request} within {timeout:.0f} s:\n{app.report()}")

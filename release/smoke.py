@@ -37,6 +37,12 @@ class SmokeFailure(AssertionError):
     pass
 
 
+def log_shows_answered(log_text: str, request: str) -> bool:
+    """Whether the app's log (desktop.log) shows `request`, e.g. "GET https://host/api/notes", answered with 2xx:
+    what a packaged build, which has no remote debugging, tells of what its renderer did."""
+    return re.search(rf'HTTP Request: {re.escape(request)} "HTTP/1.1 2\d\d', log_text) is not None
+
+
 def wait_for(condition: Callable[[], bool], what: str, timeout: float, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -92,7 +98,7 @@ def run_app(executable: Path, data_dir: Path, auth_url: str, launch: int) -> Non
             if app.poll() is not None:
                 raise SmokeFailure(f"the app exited ({app.returncode}) on launch {launch}")
             text = log.read_text(errors="replace")[offset:] if log.exists() else ""
-            return re.search(rf'HTTP Request: GET {re.escape(origin)}/api/notes "HTTP/1.1 200', text) is not None
+            return log_shows_answered(text, f"GET {origin}/api/notes")
 
         wait_for(signed_in, f"the signed-in view on launch {launch}", 120, log)
     finally:

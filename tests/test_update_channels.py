@@ -4,7 +4,6 @@ whose callback belongs to another. Runs against the real OpenID provider, on SQL
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -18,14 +17,11 @@ from backend.auth.plugins.oauth.providers import providers_from_environment
 from backend.settings import Settings, channel_callback_url
 from desktop.account import Account
 from desktop.bundled import BundledBackend
-from desktop.client import AuthClient
 from desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
-from desktop.partition import DEFAULT_PARTITION, Partition
+from desktop.partition import DEFAULT_PARTITION
 from desktop.settings import DesktopSettings
-from desktop.vault import Vault, VaultHealth
 from tests.conftest import BASE, PASSWORD, LiveServer, unique_email
-from tests.desktop.test_sign_in_flows import HttpWindow, HttpWindowHost
-from tests.fakes import MemoryStore
+from tests.desktop.test_sign_in_flows import HttpWindow, HttpWindowHost, shell_account
 from tests.openid_provider import PROVIDER_ID, OpenIdProvider
 from tests.test_desktop_handoff import authorize_path, code_of, exchange, run_flow
 
@@ -179,18 +175,6 @@ def beta_server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[Liv
     live.start()
     yield live
     live.stop()
-
-
-@contextmanager
-def shell_account(auth_url: str) -> Iterator[Account]:
-    """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
-    client = AuthClient(auth_url)
-    try:
-        yield Account(
-            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
-        )
-    finally:
-        client.close()
 
 
 def embedded_sign_in(host: HttpWindowHost, account: Account, channel: str) -> SignInOutcome:

@@ -12,6 +12,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +79,22 @@ def server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[LiveServ
     live.stop()
 
 
+@contextmanager
+def shell_account(auth_url: str) -> Iterator[Account]:
+    """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
+    client = AuthClient(auth_url)
+    try:
+        yield Account(
+            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
+        )
+    finally:
+        client.close()
+
+
 @pytest.fixture
 def account(server: LiveServer) -> Iterator[Account]:
-    client = AuthClient(f"{server.url}/api/auth")
-    yield Account(
-        Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
-    )
-    client.close()
+    with shell_account(f"{server.url}/api/auth") as signed_out:
+        yield signed_out
 
 
 def stored(account: Account) -> str | None:
