@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -15,8 +14,10 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from backend.channels import DEFAULT_CHANNEL, channel_callback_url, parse_channel
+from backend.local_sessions import DATABASE_FILE, SECRET_FILE
+
 APP_NAME = "kernia-desktop"
-SECRET_FILE = "secret"
 
 
 class ConfigurationError(RuntimeError):
@@ -38,50 +39,6 @@ def origin_of(url: str) -> str:
 
 
 CommaList = Annotated[list[str], NoDecode]
-
-DEFAULT_CHANNEL = "stable"
-# An update channel's name: it travels in URLs and in the names of packaged builds, so a short lowercase slug.
-CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def check_channel_name(name: str) -> str:
-    if not CHANNEL_NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not a channel name: use 1 to 32 lowercase letters, digits and dashes")
-    return name
-
-
-def check_callback_url(url: str) -> str:
-    """The URL, checked and in the one spelling a web view reports it in (lower-case scheme and host, no default
-    port, at least "/" as path): the server compares a shell's redirect URI with it as a string, and the shell
-    compares every navigation with it."""
-    parts = urlsplit(url.strip())
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname or port == -1 or parts.username is not None:
-        raise ValueError(f"{url!r} is not a callback URL: use an absolute http(s) URL such as https://host/path")
-    if parts.query or parts.fragment or url.rstrip().endswith(("?", "#")):
-        # The server appends ?code=…&state=…, and the shell recognises its callback by what precedes the "?".
-        raise ValueError(f"{url!r} is not a callback URL: it must have no ?query and no #fragment")
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    return f"{scheme}://{netloc}{parts.path or '/'}"
-
-
-def channel_callback_url(auth_url: str, channel: str) -> str:
-    """A channel's callback when none is configured: the server's own landing page for that channel."""
-    return check_callback_url(f"{auth_url.rstrip('/')}/desktop/callback/{check_channel_name(channel)}")
-
-
-def parse_channel(entry: str) -> tuple[str, str | None]:
-    """`name` or `name=callback URL`, checked."""
-    name, has_url, callback = entry.partition("=")
-    if has_url and not callback.strip():
-        raise ValueError(f"{entry!r} names no callback URL after '=': write the name alone or name=URL")
-    return check_channel_name(name.strip()), check_callback_url(callback) if has_url else None
 
 
 class Settings(BaseSettings):
@@ -182,7 +139,7 @@ class Settings(BaseSettings):
     def database(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{self.data_dir / 'kernia.db'}"
+        return f"sqlite+aiosqlite:///{self.data_dir / DATABASE_FILE}"
 
     @cached_property
     def secret_bytes(self) -> bytes:

@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from pydantic import ValidationError
-
 from desktop.app import finalize_exit, run
 from desktop.packaged import BuildInfo, packaged_build
-from desktop.settings import DesktopSettings
+from desktop.settings import DesktopSettings, SettingsError
 
 # What a packaged build does not let its environment or command line change.
 _FIXED_IN_PACKAGED_BUILDS = (
@@ -68,8 +66,8 @@ def launch(argv: list[str] | None) -> int:
     build = packaged_build()
     arguments = parse_arguments(argv, build)
     try:
-        settings = DesktopSettings(**chosen_settings(arguments, build))
-    except ValidationError as error:
+        settings = DesktopSettings.load(**chosen_settings(arguments, build))
+    except SettingsError as error:
         print(f"kernia-desktop: {error}", file=sys.stderr)
         return 2
     screenshot = arguments.screenshot

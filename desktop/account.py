@@ -6,11 +6,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from desktop.client import AuthClient, Offline, ServerError, SignedIn
 from desktop.partition import Partition
-from desktop.vault import Vault
+
+if TYPE_CHECKING:
+    # keyring loads on the restore thread, with the first vault (desktop.app).
+    from desktop.vault import Vault
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,7 +52,7 @@ class Account:
         if token is None:
             return
         try:
-            state = self.client.get_session(token)
+            state = self.client.restore_session(token)
         except Offline:
             log.info("restore: server offline; keeping the keyring entry")
             with self._lock:

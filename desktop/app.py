@@ -6,6 +6,7 @@ The GUI platform (desktop/qt.py today) is reached only through `GuiPlatform`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -27,17 +28,20 @@ from desktop.instance import SingleInstance
 from desktop.oauth import AuthWindowHost, SignInOutcome, SocialSignIn, flow_for
 from desktop.partition import Partition
 from desktop.settings import APP_NAME, DesktopSettings
-from desktop.vault import Vault
 
 if TYPE_CHECKING:
     from webview import Window
 
     from desktop.bundled import BundledBackend
+    from desktop.vault import Vault
 
 log = logging.getLogger(__name__)
 
 TITLE = "Kernia Desktop"
 LOCAL_SERVICE = f"{APP_NAME}:local"
+# How long the bundled backend waits for the window's first view before it starts anyway (a renderer that never
+# asks who is signed in must not leave the app without a backend).
+FIRST_VIEW_WAIT = 5.0
 
 
 class GuiPlatform(AuthWindowHost, Protocol):
@@ -61,33 +65,33 @@ def load_gui(settings: DesktopSettings) -> GuiPlatform:
 
 @dataclass(frozen=True)
 class Server:
-    """The server the app signs in to, and where its renderer comes from."""
+    """The server the app signs in to."""
 
     auth_url: str
     keyring_service: str
-    # The origin that serves the renderer (the bundled backend); None: pywebview serves the package's files.
-    renderer_origin: str | None
 
     @classmethod
     def remote(cls, auth_url: str) -> Server:
         parts = urlsplit(auth_url)
-        return cls(auth_url, f"{APP_NAME}:{parts.scheme}://{parts.netloc}", None)
+        return cls(auth_url, f"{APP_NAME}:{parts.scheme}://{parts.netloc}")
 
     @classmethod
     def bundled(cls, backend: BundledBackend) -> Server:
-        return cls(backend.auth_url, LOCAL_SERVICE, backend.origin)
+        return cls(backend.auth_url, LOCAL_SERVICE)
 
     @property
     def host(self) -> str:
         return urlsplit(self.auth_url).hostname or ""
 
-    def page_url(self, path: str) -> str:
-        if self.renderer_origin is not None:
-            return f"{self.renderer_origin}{path}"
-        # The renderer is a single page: of the path, only its query and fragment mean something to it.
-        index = resources.files("backend") / "renderer" / "index.html"
-        parts = urlsplit(path)
-        return urlunsplit(("", "", str(index), parts.query, parts.fragment))
+
+def renderer_url(path: str) -> str:
+    """The renderer's page for an app path, from the package's files, whichever server the app signs in to."""
+    # The renderer is a single page: of the path, only its query and fragment mean something to it. A file URL,
+    # so the page loads straight from disk, with no local HTTP server to wait for (or to show its files to other
+    # local processes).
+    index = Path(str(resources.files("backend") / "renderer" / "index.html"))
+    parts = urlsplit(path)
+    return urlunsplit(urlsplit(index.as_uri())._replace(query=parts.query, fragment=parts.fragment))
 
 
 class DesktopApp:
@@ -97,13 +101,14 @@ class DesktopApp:
         self,
         gui: GuiPlatform,
         server: Server,
-        client: AuthClient,
+        open_client: Callable[[], AuthClient],
         open_vault: Callable[[], Vault],
         settings: DesktopSettings,
     ) -> None:
         self.gui = gui
         self.server = server
-        self.client = client
+        self._open_client = open_client
+        self._client: AuthClient | None = None
         self._open_vault = open_vault
         self._vault: Vault | None = None
         self.default_partition = Partition(settings.partition)
@@ -111,7 +116,21 @@ class DesktopApp:
             gui, settings.oauth_timeout, webbrowser.open, gui.bring_to_front, settings.channel, settings.callback_url
         )
         self._accounts: dict[str, Account] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        # Set once a renderer has been told who is signed in: its window is showing its first view.
+        self.state_answered = threading.Event()
+
+    @property
+    def client(self) -> AuthClient:
+        """The server's client, made on first use: by the first account, on the restore thread."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._open_client()
+            return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
 
     def account(self, partition: Partition) -> Account:
         """The partition's account, signed back in from the keyring when it is first needed."""
@@ -119,8 +138,9 @@ class DesktopApp:
             account = self._accounts.get(partition.name)
             if account is None:
                 if self._vault is None:
-                    # Opened by the first account, on the restore thread: the keyring's D-Bus round trips stay
-                    # off the main thread, which is starting the window meanwhile.
+                    # Opened by the first account, on the restore thread, as the client is: the keyring's D-Bus
+                    # round trips and the HTTP client's set-up stay off the main thread, which is starting the
+                    # window meanwhile.
                     self._vault = self._open_vault()
                 account = Account(partition, self.client, self._vault)
                 account.on_signed_out = lambda: self._forget_cookies(partition)
@@ -136,7 +156,7 @@ class DesktopApp:
         partition = Partition(partition_name)
         bridge = Bridge(self, partition)
         title = TITLE if partition == self.default_partition else f"{TITLE} ({partition.name})"
-        window = self.gui.create_window(title, self.server.page_url(path), partition, bridge)
+        window = self.gui.create_window(title, renderer_url(path), partition, bridge)
         bridge._bind(window)
         return window
 
@@ -159,6 +179,13 @@ class DesktopApp:
                 return []
             raise
         return [{**provider, "flow": flow_for(provider["id"], None, os.environ)} for provider in providers]
+
+
+def open_vault(service: str) -> Vault:
+    """The keyring's vault for `service`; keyring loads here, on the restore thread, not at the app's start."""
+    from desktop.vault import Vault
+
+    return Vault.open(service)
 
 
 def configure_logging(log_dir: Path) -> None:
@@ -199,17 +226,18 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
         # Handlers run on the main thread, where the Qt loop runs: it ends as if the last window closed.
         signal.signal(signal_number, lambda *_: gui.quit())
     backend = None
+    open_client: Callable[[], AuthClient]
     if settings.server is None:
-        from desktop.bundled import BundledBackend
+        from desktop.bundled import BundledBackend, BundledClient
 
         backend = BundledBackend(settings.backend_dir, settings.channel, settings.callback_url)
+        server, open_client = Server.bundled(backend), functools.partial(BundledClient, backend)
+    else:
+        server = Server.remote(settings.server)
+        open_client = functools.partial(AuthClient, server.auth_url)
     try:
-        if backend is not None:
-            backend.start()
-        server = Server.remote(settings.server) if backend is None else Server.bundled(backend)
         log.info("signing in to %s", server.auth_url)
-        client = AuthClient(server.auth_url)
-        app = DesktopApp(gui, server, client, lambda: Vault.open(server.keyring_service), settings)
+        app = DesktopApp(gui, server, open_client, functools.partial(open_vault, server.keyring_service), settings)
         # The keyring restore runs beside the window's start-up; the renderer's first bridge call waits for it,
         # so its first view already shows who is signed in.
         threading.Thread(target=app.account, args=(app.default_partition,), name="restore", daemon=True).start()
@@ -217,6 +245,10 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
 
         def on_started() -> None:
             if backend is not None:
+                # The backend's imports would hold the interpreter while the window starts: they begin once the
+                # window shows its first view, for which the restore needed no backend (desktop.bundled).
+                app.state_answered.wait(FIRST_VIEW_WAIT)
+                backend.start()
                 try:
                     backend.wait_started()
                 except RuntimeError:
@@ -229,7 +261,7 @@ def run(settings: DesktopSettings, screenshot: Path | None = None) -> int:
                     log.exception("could not save the screenshot")
 
         gui.run(on_started)
-        client.close()
+        app.close()
         if backend is not None and backend.failure is not None:
             raise RuntimeError(f"the bundled backend failed: {backend.failure}") from backend.failure
     finally:

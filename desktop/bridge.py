@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol
 from urllib.parse import quote
@@ -25,6 +26,8 @@ P = ParamSpec("P")
 
 class Shell(Protocol):
     """What the bridge needs of the app around it."""
+
+    state_answered: threading.Event
 
     def account(self, partition: Partition) -> Account: ...
     def open_window(self, path: str, partition: str) -> None: ...
@@ -100,7 +103,9 @@ class Bridge:
 
     @bridged
     def get_session(self) -> dict[str, Any]:
-        return self._account.state()
+        state = self._account.state()
+        self._shell.state_answered.set()
+        return state
 
     @bridged
     def sign_up_email(self, name: Any, email: Any, password: Any) -> dict[str, Any]:

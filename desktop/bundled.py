@@ -1,9 +1,11 @@
 """The bundled backend: the same FastAPI app, served by uvicorn on a thread of the shell, on 127.0.0.1 and a
 port the OS picks. Its database and signing secret stay in the data dir, so a session outlives a restart.
 
-The socket listens from the moment the object exists, while FastAPI, SQLAlchemy and the migrations load on the
-backend's thread: the window and the keyring restore start at once, and their first requests wait in the
-socket's backlog until the app serves them, instead of the whole start-up waiting for the imports.
+The socket listens from the moment the object exists, and the port is known at once; FastAPI, SQLAlchemy and the
+migrations load on the backend's thread once start() is called. The app calls it when its window shows its first
+view: those imports hold the interpreter for most of a second, and would slow the window's start-up. The first
+view needs no backend: the keyring restore asks the backend's database itself (backend.local_sessions). Requests
+that come before the backend serves wait in the socket's backlog.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from backend.local_sessions import confirmed_session
+from desktop.client import AuthClient, SessionState
 
 if TYPE_CHECKING:
     import uvicorn
@@ -37,11 +42,19 @@ class BundledBackend:
         self._server: uvicorn.Server | None = None
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._starting = threading.Lock()
+
+    @property
+    def start_requested(self) -> bool:
+        return self._thread is not None
 
     def start(self) -> None:
-        """Loads and serves the app on its thread; wait_started() tells when it serves, or why it failed."""
-        self._thread = threading.Thread(target=self._serve, name="bundled-backend", daemon=True)
-        self._thread.start()
+        """Loads and serves the app on its thread, once however often it is called; wait_started() tells when it
+        serves, or why it failed."""
+        with self._starting:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="bundled-backend", daemon=True)
+                self._thread.start()
 
     def _serve(self) -> None:
         try:
@@ -54,6 +67,10 @@ class BundledBackend:
             settings = Settings(
                 base_url=self.auth_url,
                 data_dir=self.data_dir,
+                # Its database and secret are the data dir's, whatever the environment says: the shell's restore
+                # reads them there (backend.local_sessions).
+                database_url=None,
+                secret=None,
                 host="127.0.0.1",
                 port=self.port,
                 desktop_channels=[self.channel_entry],
@@ -88,3 +105,21 @@ class BundledBackend:
         if self._thread is not None:
             self._thread.join(timeout)
         self._socket.close()
+
+
+class BundledClient(AuthClient):
+    """The shell's client of its bundled backend."""
+
+    def __init__(self, backend: BundledBackend) -> None:
+        super().__init__(backend.auth_url)
+        self.backend = backend
+
+    def restore_session(self, token: str) -> SessionState | None:
+        """Confirmed in the backend's database when it can be, with no backend running yet; otherwise the
+        backend, started for it, decides."""
+        confirmed = confirmed_session(self.backend.data_dir, token)
+        if confirmed is not None:
+            return SessionState(confirmed["user"], confirmed["session"])
+        log.info("restore: the session is not confirmed in the database; asking the backend")
+        self.backend.start()
+        return self.get_session(token)

@@ -1,15 +1,20 @@
 """The wire-protocol client the shell uses: Kernia / Better Auth routes, the desktop hand-off and the app API.
 
 It speaks only HTTP, so the shell works the same against the bundled backend and a remote Kernia server.
+
+httpx is imported, and its client set up (TLS included), by the first request, not with this module: some 80 ms
+that stay out of the window's start-up, and that a bundled app's restore never needs (desktop.bundled).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 AUTH_TOKEN_HEADER = "set-auth-token"
 
@@ -57,14 +62,32 @@ class AuthClient:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        self._http = httpx.Client(timeout=timeout, transport=transport, headers={"user-agent": "kernia-desktop"})
+        self._timeout = timeout
+        self._transport = transport
+        self._http_client: httpx.Client | None = None
+        self._opening = threading.Lock()
+
+    @property
+    def _http(self) -> httpx.Client:
+        with self._opening:
+            if self._http_client is None:
+                import httpx
+
+                self._http_client = httpx.Client(
+                    timeout=self._timeout, transport=self._transport, headers={"user-agent": "kernia-desktop"}
+                )
+            return self._http_client
 
     def close(self) -> None:
-        self._http.close()
+        with self._opening:
+            if self._http_client is not None:
+                self._http_client.close()
 
     def _request(
         self, method: str, url: str, token: str | None = None, *, json: Any = None, params: Any = None
     ) -> httpx.Response:
+        import httpx
+
         headers = {"authorization": f"Bearer {token}"} if token else {}
         try:
             response = self._http.request(method, url, json=json, params=params, headers=headers)
@@ -106,6 +129,10 @@ class AuthClient:
             return None
         rotated = response.headers.get(AUTH_TOKEN_HEADER)
         return SessionState(body["user"], body["session"], rotated if rotated and rotated != token else None)
+
+    def restore_session(self, token: str) -> SessionState | None:
+        """The session a credential kept from an earlier run still names, checked as the app starts."""
+        return self.get_session(token)
 
     def sign_out(self, token: str) -> None:
         self.auth("POST", "/sign-out", token, json={})

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from backend.settings import DEFAULT_CHANNEL, channel_callback_url, check_callback_url
+from backend.channels import DEFAULT_CHANNEL, channel_callback_url, check_callback_url
 from desktop.account import Account
 from desktop.client import Offline, ServerError
 from desktop.loopback import LoopbackListener

@@ -1,58 +1,112 @@
-"""Every environment variable the desktop shell reads, in one place."""
+"""Every environment variable the desktop shell reads, in one place.
+
+A frozen dataclass read from the environment with the standard library, not pydantic-settings as the backend's
+settings are: the shell reads these first thing at launch, and pydantic costs about 100 ms and 20 MB there,
+before the window can start.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-import platformdirs
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from backend.settings import DEFAULT_CHANNEL, check_callback_url, check_channel_name
-from desktop.partition import DEFAULT_PARTITION
+from backend.channels import DEFAULT_CHANNEL, check_callback_url, check_channel_name
+from desktop.partition import DEFAULT_PARTITION, Partition
 
 APP_NAME = "kernia-desktop"
+ENV_PREFIX = "KERNIA_DESKTOP_"
+# The variables that name the remote server, the first one set wins.
+SERVER_VARIABLES = ("KERNIA_DESKTOP_SERVER", "KERNIA_DESKTOP_SERVER_URL", "KERNIA_BASE_URL")
 
 
-class DesktopSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KERNIA_DESKTOP_", extra="ignore", populate_by_name=True)
+class SettingsError(ValueError):
+    """A setting has a value the shell cannot use; the message names it and says what it takes."""
 
-    data_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)))
+
+def _default_data_dir() -> Path:
+    import platformdirs  # only when no data dir is given
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _server(value: str) -> str:
+    value = value.rstrip("/")
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("the server must be an http(s) URL of its auth mount, e.g. https://api.example.com/api/auth")
+    return value
+
+
+def _port(value: str) -> int:
+    if not value.strip().isdigit() or not 1 <= int(value) <= 65535:
+        raise ValueError(f"{value!r} is not a port: use a number from 1 to 65535")
+    return int(value)
+
+
+def _timeout(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise ValueError(f"{value!r} is not a timeout: use a number of seconds above 0")
+    return seconds
+
+
+def _partition(value: str) -> str:
+    return Partition(value).name
+
+
+# How each setting's text turns into its value (checked); settings not listed are taken as they are.
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "data_dir": Path,
+    "server": _server,
+    "debug_port": _port,
+    "oauth_timeout": _timeout,
+    "partition": _partition,
+    "channel": check_channel_name,
+    "callback_url": check_callback_url,
+}
+
+
+@dataclass(frozen=True)
+class DesktopSettings:
+    data_dir: Path = field(default_factory=_default_data_dir)
     # The auth mount of a remote server; unset, the shell starts the bundled backend on 127.0.0.1.
-    server: str | None = Field(
-        default=None,
-        validation_alias=AliasChoices("KERNIA_DESKTOP_SERVER", "KERNIA_DESKTOP_SERVER_URL", "KERNIA_BASE_URL"),
-    )
+    server: str | None = None
     # Opens QtWebEngine's remote debugging on 127.0.0.1 at this port, for the end-to-end tests only.
-    debug_port: int | None = Field(default=None, ge=1, le=65535)
-    oauth_timeout: float = Field(default=300.0, gt=0)
+    debug_port: int | None = None
+    oauth_timeout: float = 300.0
     partition: str = DEFAULT_PARTITION
     # The update channel this build belongs to, and where the server sends its sign-ins back (unset: the
     # server's own /desktop/callback/<channel>); the server must list the same channel and callback.
     channel: str = DEFAULT_CHANNEL
     callback_url: str | None = None
 
-    @field_validator("channel")
     @classmethod
-    def _check_channel(cls, value: str) -> str:
-        return check_channel_name(value)
-
-    @field_validator("callback_url")
-    @classmethod
-    def _check_callback_url(cls, value: str | None) -> str | None:
-        return None if value is None else check_callback_url(value)
-
-    @field_validator("server")
-    @classmethod
-    def _check_server(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.rstrip("/")
-        if not value.startswith(("https://", "http://")):
-            raise ValueError(
-                "the server must be an http(s) URL of its auth mount, e.g. https://api.example.com/api/auth"
-            )
-        return value
+    def load(cls, environ: Mapping[str, str] | None = None, **chosen: Any) -> DesktopSettings:
+        """The settings from `chosen` values (the command line's, a packaged build's), else the environment
+        (KERNIA_DESKTOP_<NAME>), else the defaults; each one checked. Raises SettingsError."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            name = setting.name
+            variables = SERVER_VARIABLES if name == "server" else (f"{ENV_PREFIX}{name.upper()}",)
+            if name in chosen:
+                source, raw = name, chosen[name]
+            else:
+                given = [(variable, environ[variable]) for variable in variables if environ.get(variable)]
+                source, raw = given[0] if given else (name, None)
+            if raw is None:
+                continue
+            try:
+                values[name] = _PARSERS[name](raw) if isinstance(raw, str) else raw
+            except ValueError as error:
+                raise SettingsError(f"{source}: {error}") from None
+        return cls(**values)
 
     @property
     def backend_dir(self) -> Path:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -65,12 +64,6 @@ class Launch:
     @property
     def running(self) -> bool:
         return self.app.process is not None and self.app.process.poll() is None
-
-
-def origin_of(page: Page) -> str:
-    """The bundled backend's origin: the one that serves the renderer."""
-    parts = urlsplit(page.url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 class Harness:
@@ -137,9 +130,9 @@ class Harness:
         return keyring_secrets(self.keyring, LOCAL_SERVICE, self._monkeypatch)
 
     @staticmethod
-    def outside(page: Page) -> httpx.Client:
-        """A client of the app's backend from outside the app, with no cookies of the app's."""
-        return httpx.Client(base_url=origin_of(page), timeout=10)
+    def outside(launch: Launch) -> httpx.Client:
+        """A client of the launch's bundled backend from outside the app, with no cookies of the app's."""
+        return httpx.Client(base_url=launch.app.server_origin(), timeout=10)
 
     def save_failure(self, folder: Path) -> None:
         """Screenshots of every open window of every running launch, and every launch's logs."""

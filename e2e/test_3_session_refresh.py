@@ -29,7 +29,7 @@ def test_a_relaunch_is_signed_in_from_the_keyring_with_no_interaction(harness: H
     harness.record("launch_to_signed_in_after_restart", time.time() - again.started_at)
     assert email in page.inner_text("#whoami-name")
     [token] = harness.keyring_tokens()
-    with harness.outside(page) as outside:
+    with harness.outside(again) as outside:
         session = outside.get("/api/auth/get-session", headers={"Authorization": f"Bearer {token}"})
     assert session.status_code == 200 and session.json()["user"]["email"] == email
 

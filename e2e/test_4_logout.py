@@ -15,7 +15,7 @@ def test_signing_out_revokes_the_session_and_forgets_it(harness: Harness) -> Non
     [token] = harness.keyring_tokens()
     bearer = {"Authorization": f"Bearer {token}"}
 
-    with harness.outside(page) as outside:
+    with harness.outside(launch) as outside:
         assert outside.get("/api/notes", headers=bearer).status_code == 200
         sign_out(page)
         assert outside.get("/api/notes", headers=bearer).status_code == 401

@@ -15,12 +15,13 @@ def tampered(token: str) -> str:
 
 
 def test_the_protected_api_answers_401_without_a_valid_credential_and_keeps_users_apart(harness: Harness) -> None:
-    page = harness.main_page(harness.launch())
+    launch = harness.launch()
+    page = harness.main_page(launch)
     sign_up(page, "Alice", unique_email("alice"))
     add_note(page, "Alice's secret plan", "only Alice may read this")
     [alice] = harness.keyring_tokens()
 
-    with harness.outside(page) as outside:
+    with harness.outside(launch) as outside:
         assert outside.get("/api/notes").status_code == 401
         assert outside.get("/api/notes", headers={"Authorization": f"Bearer {tampered(alice)}"}).status_code == 401
         mine = outside.get("/api/notes", headers={"Authorization": f"Bearer {alice}"})

@@ -12,10 +12,11 @@ OUTSIDE_AGENT = "kernia-e2e-script"
 
 def test_revoking_a_session_and_deleting_a_key_in_the_ui_end_them_at_once(harness: Harness) -> None:
     email = unique_email("revoker")
-    page = harness.main_page(harness.launch())
+    launch = harness.launch()
+    page = harness.main_page(launch)
     sign_up(page, "Hedy Lamarr", email)
 
-    with harness.outside(page) as outside:
+    with harness.outside(launch) as outside:
         # A script signs in as the same user: a second session, with a bearer token.
         signed_in = outside.post(
             "/api/auth/sign-in/email",

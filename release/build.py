@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from desktop.packaged import BUILD_INFO, BuildInfo
-from desktop.settings import APP_NAME, DesktopSettings
+from desktop.settings import APP_NAME, DesktopSettings, SettingsError
 from release.secrets import SecretsInBuild, configured_secrets, scan, scan_tarball, too_short
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,12 +118,11 @@ def build_info(environ: dict[str, str]) -> BuildInfo:
             "build time, e.g. KERNIA_DESKTOP_SERVER_URL=https://api.example.com/api/auth make package"
         )
     try:
-        checked = DesktopSettings(
-            server=server,
-            channel=environ.get("KERNIA_DESKTOP_CHANNEL") or "stable",
-            callback_url=environ.get("KERNIA_DESKTOP_CALLBACK_URL") or None,
+        channel_variables = ("KERNIA_DESKTOP_CHANNEL", "KERNIA_DESKTOP_CALLBACK_URL")
+        checked = DesktopSettings.load(
+            {name: environ[name] for name in channel_variables if name in environ}, server=server
         )
-    except ValidationError as error:
+    except SettingsError as error:
         raise BuildError(f"the build variables are not valid: {error}") from error
     assert checked.server is not None
     return BuildInfo(metadata.version("kernia-desktop"), checked.server, checked.channel, checked.callback_url)

@@ -4,6 +4,7 @@ desktop app itself in a child process."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -196,6 +197,14 @@ class DesktopApp:
                 pass
             time.sleep(poll)
         raise RuntimeError(f"the app opened no window within {timeout:.0f} s:\n{self.report()}")
+
+    def server_origin(self) -> str:
+        """The origin of the server the latest launch signs in to, as its log says (the bundled backend listens
+        on a port the OS picks)."""
+        log = (self.data_dir / "logs" / "desktop.log").read_text()
+        named = re.findall(r"signing in to (https?://[^/\s]+)", log)
+        assert named, log[-2000:]
+        return named[-1]
 
     def report(self) -> str:
         log = self.data_dir / "logs" / "desktop.log"

@@ -14,7 +14,8 @@ from fastapi import FastAPI
 
 from backend.app import create_app
 from backend.auth.plugins.oauth.providers import providers_from_environment
-from backend.settings import Settings, channel_callback_url
+from backend.channels import channel_callback_url
+from backend.settings import Settings
 from desktop.account import Account
 from desktop.bundled import BundledBackend
 from desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
@@ -161,11 +162,11 @@ def test_a_build_stops_only_at_its_own_callback() -> None:
 def test_a_shells_channel_and_callback_are_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "beta")
     monkeypatch.setenv("KERNIA_DESKTOP_CALLBACK_URL", BETA_CALLBACK)
-    settings = DesktopSettings()
+    settings = DesktopSettings.load()
     assert (settings.channel, settings.callback_url) == ("beta", BETA_CALLBACK)
     monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "Beta!")
     with pytest.raises(ValueError, match="not a channel name"):
-        DesktopSettings()
+        DesktopSettings.load()
 
 
 @pytest.fixture

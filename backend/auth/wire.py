@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from backend.auth.models import Session, User
+from backend.local_sessions import wire_datetime
 
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-IsoDateTime = Annotated[datetime, PlainSerializer(_iso, return_type=str)]
+IsoDateTime = Annotated[datetime, PlainSerializer(wire_datetime, return_type=str)]
 
 
 class WireModel(BaseModel):

@@ -143,15 +143,22 @@ async function renderKeys() {
   );
 }
 
+// Runs `work` once the frame that is being built has been painted: the view shows first, then its lists load.
+function afterPaint(work) {
+  requestAnimationFrame(() => setTimeout(work, 0));
+}
+
 function renderState(state) {
   showBanner(state.notice);
   if (state.user) {
     $("whoami-name").textContent = `${state.user.name} · ${state.user.email}`;
     $("whoami").hidden = false;
     showView("signed-in");
-    renderNotes();
-    renderSessions();
-    renderKeys();
+    afterPaint(() => {
+      renderNotes();
+      renderSessions();
+      renderKeys();
+    });
   } else {
     $("whoami").hidden = true;
     $("new-key").hidden = true;

@@ -104,7 +104,7 @@ def test_sign_up_in_the_window_then_a_relaunch_is_signed_in(
     with main_page(playwright, app) as page:
         page.wait_for_selector("body[data-view=signed-out]")
         print(f"launch to the sign-in view: {time.monotonic() - launched_at:.2f} s")
-        assert page.url.startswith("http://127.0.0.1:")
+        assert page.url.startswith("file://") and page.url.endswith("/backend/renderer/index.html")
         sign_up(page, "Ada Lovelace", email)
         assert email in page.inner_text("#whoami-name")
         assert page.evaluate("document.cookie") == ""
@@ -136,7 +136,7 @@ def test_closing_the_last_window_ends_the_app(launch_app: LaunchApp, playwright:
     assert app.process is not None
     with main_page(playwright, app) as page:
         page.wait_for_selector("body[data-view=signed-out]")
-        origin = page.url.rstrip("/")
+        origin = app.server_origin()
         children = descendants(app.process.pid)
         page.evaluate("window.close()")
         assert app.wait(timeout=10) == 0, app.report()
@@ -223,8 +223,8 @@ def test_remote_mode_serves_the_packaged_renderer_and_starts_no_backend(
         email = unique_email("remote")
         app = launch_app(KERNIA_DESKTOP_SERVER=f"{server.url}/api/auth")
         with main_page(playwright, app) as page:
-            assert page.url.startswith("http://127.0.0.1:") and page.url.endswith("/index.html")
-            assert not page.url.startswith(server.url)
+            assert page.url.startswith("file://") and page.url.endswith("/backend/renderer/index.html")
+            assert app.server_origin() == server.url
             sign_up(page, "Remote User", email)
         stop_with(app, signal.SIGTERM)
         signed_in = httpx.post(f"{server.url}/api/auth/sign-in/email", json={"email": email, "password": PASSWORD})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import httpx
 import pytest
 
-from desktop.app import DesktopApp, Server
+from desktop.app import DesktopApp, Server, renderer_url
 from desktop.client import AuthClient, ServerError
 from desktop.partition import DEFAULT_PARTITION, Partition
 from desktop.settings import DesktopSettings
@@ -43,22 +45,19 @@ def server_answering(routes: dict[str, httpx.Response]) -> AuthClient:
 def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> DesktopApp:
     vault = Vault("kernia-desktop:https://api.example.com", store, VaultHealth(True, "test"))
     settings = DesktopSettings(data_dir=tmp_path)
-    return DesktopApp(gui, Server.remote(AUTH_URL), client, lambda: vault, settings)  # type: ignore[arg-type]
+    return DesktopApp(gui, Server.remote(AUTH_URL), lambda: client, lambda: vault, settings)  # type: ignore[arg-type]
 
 
-def test_a_remote_server_has_a_keyring_service_of_its_own_and_the_packaged_renderer() -> None:
+def test_a_remote_server_has_a_keyring_service_of_its_own() -> None:
     server = Server.remote(AUTH_URL)
     assert server.keyring_service == "kernia-desktop:https://api.example.com"
     assert server.host == "api.example.com"
-    page = server.page_url("/?view=notes#top")
-    assert page.endswith("/backend/renderer/index.html?view=notes#top")
-    assert Path(page.split("?")[0]).is_file()
 
 
-def test_the_bundled_backend_serves_the_renderer_itself() -> None:
-    server = Server("http://127.0.0.1:5000/api/auth", "kernia-desktop:local", "http://127.0.0.1:5000")
-    assert server.page_url("/") == "http://127.0.0.1:5000/"
-    assert server.host == "127.0.0.1"
+def test_the_renderer_is_the_packages_own_page_for_every_server() -> None:
+    page = renderer_url("/?view=notes#top")
+    assert page.startswith("file://") and page.endswith("/backend/renderer/index.html?view=notes#top")
+    assert Path(url2pathname(urlsplit(page).path)).is_file()
 
 
 def test_providers_carry_their_flow(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 import pytest
+from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
-from desktop import vault as vault_module
 from desktop.vault import SYSTEM_BACKENDS, Vault, VaultHealth, check_health, system_backend
 from tests.fakes import MemoryStore
 
@@ -53,19 +53,33 @@ def test_no_system_backend_is_reported_plainly() -> None:
     assert not health.usable and "No system keyring" in (health.problem or "")
 
 
-class FileBackend:
-    __module__ = "keyrings.alt.file"
+class FileBackend(KeyringBackend):
+    """A file backend as keyrings.alt installs one: known to keyring, with the highest priority."""
+
     priority = 10
 
+    def get_password(self, service: str, username: str) -> str | None:
+        raise AssertionError("a file backend was used")
 
-class SystemBackend:
-    __module__ = "keyring.backends.SecretService"
-    priority = 5
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise AssertionError("a file backend was used")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise AssertionError("a file backend was used")
 
 
-def test_file_backends_are_never_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert SystemBackend.__module__ in SYSTEM_BACKENDS
-    monkeypatch.setattr(vault_module, "get_all_keyring", lambda: [FileBackend(), SystemBackend()])
-    assert isinstance(system_backend(), SystemBackend)
-    monkeypatch.setattr(vault_module, "get_all_keyring", lambda: [FileBackend()])
-    assert system_backend() is None
+FileBackend.__module__ = "keyrings.alt.file"
+
+
+def test_the_secret_service_is_chosen_over_a_file_backend(session_bus: object) -> None:
+    assert FileBackend in set(KeyringBackend.get_viable_backends())
+    chosen = system_backend("linux")
+    assert type(chosen).__module__ == "keyring.backends.SecretService"
+    assert type(chosen).__module__ in SYSTEM_BACKENDS["linux"]
+
+
+@pytest.mark.usefixtures("no_session_bus")
+def test_without_a_system_keyring_no_backend_is_chosen_not_even_a_file_one() -> None:
+    assert system_backend("linux") is None
+    # A platform with no store of its own known here gets none either.
+    assert system_backend("plan9") is None

@@ -17,7 +17,7 @@ from backend.auth.plugins.desktop import grants
 from backend.auth.plugins.oauth.routes import begin
 from backend.auth.plugins.oauth.urls import with_query
 from backend.auth.wire import RequestBody, UserOut, WireModel
-from backend.settings import DEFAULT_CHANNEL
+from backend.channels import DEFAULT_CHANNEL
 
 DESKTOP_COMPLETION = "desktop"
 
