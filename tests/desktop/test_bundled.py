@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import socket
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -60,32 +61,38 @@ def signed_up(backend_dir: Path) -> tuple[str, dict[str, Any]]:
         backend.stop()
 
 
-def test_a_restore_is_confirmed_in_the_database_before_the_backend_loads(tmp_path: Path) -> None:
+@pytest.fixture
+def relaunch(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], BundledBackend]]:
+    """An account's credential and the backend's get-session answer for it, then a new bundled backend of the
+    same data dir, not started: the app's relaunch."""
     token, answer = signed_up(tmp_path / "backend")
     backend = BundledBackend(tmp_path / "backend", "stable")
-    try:
-        restored = BundledClient(backend).restore_session(token)
-        assert restored is not None
-        # The backend's own answer, field for field, from its database alone.
-        assert (restored.user, restored.session) == (answer["user"], answer["session"])
-        assert not backend.start_requested
-    finally:
-        backend.stop()
+    yield token, answer, backend
+    backend.stop()
 
 
-def test_a_credential_the_database_does_not_confirm_is_left_to_the_backend(tmp_path: Path) -> None:
-    token, _ = signed_up(tmp_path / "backend")
-    backend = BundledBackend(tmp_path / "backend", "stable")
-    try:
-        tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-        assert BundledClient(backend).restore_session(tampered) is None
-        # Asked the backend, which it started for the question.
-        assert backend.start_requested
-        bearer = {"authorization": f"Bearer {token}"}
-        assert httpx.post(f"{backend.auth_url}/sign-out", headers=bearer, json={}).status_code == 200
-        assert BundledClient(backend).restore_session(token) is None
-    finally:
-        backend.stop()
+def test_a_restore_is_confirmed_in_the_database_before_the_backend_loads(
+    relaunch: tuple[str, dict[str, Any], BundledBackend],
+) -> None:
+    token, answer, backend = relaunch
+    restored = BundledClient(backend).restore_session(token)
+    assert restored is not None
+    # The backend's own answer, field for field, from its database alone.
+    assert (restored.user, restored.session) == (answer["user"], answer["session"])
+    assert not backend.start_requested
+
+
+def test_a_credential_the_database_does_not_confirm_is_left_to_the_backend(
+    relaunch: tuple[str, dict[str, Any], BundledBackend],
+) -> None:
+    token, _, backend = relaunch
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert BundledClient(backend).restore_session(tampered) is None
+    # Asked the backend, which it started for the question.
+    assert backend.start_requested
+    bearer = {"authorization": f"Bearer {token}"}
+    assert httpx.post(f"{backend.auth_url}/sign-out", headers=bearer, json={}).status_code == 200
+    assert BundledClient(backend).restore_session(token) is None
 
 
 def test_the_database_check_only_confirms_live_sessions_it_can_read(tmp_path: Path) -> None:
