@@ -143,7 +143,7 @@ async function renderKeys() {
   );
 }
 
-// Runs `work` once the frame that is being built has been painted: the view shows first, then its lists load.
+// Runs `work` once the frame that is being built has been painted: a view shows first, then its lists load.
 function afterPaint(work) {
   requestAnimationFrame(() => setTimeout(work, 0));
 }
@@ -163,7 +163,7 @@ function renderState(state) {
     $("whoami").hidden = true;
     $("new-key").hidden = true;
     showView("signed-out");
-    renderProviders();
+    afterPaint(renderProviders);
   }
 }
 
