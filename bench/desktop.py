@@ -3,7 +3,8 @@ pywebview/Qt window painting a static page (bench/floor_window.py).
 
 Every window is watched the same way, over QtWebEngine's remote debugging: a launch ends when its page shows
 the view that is waited for. Each measurement is the median of several launches, after one launch that is not
-counted (it fills the disk caches, and for the app it creates the bundled backend's database).
+counted (it fills the disk caches, and for the app it creates the bundled backend's database); the floor and
+the app's launches take turns.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.openid_provider import OpenIdProvider
 from tests.services import DesktopApp, SecretService, alive, descendants
 from tests.system_browser import sign_in_at_provider
 
-LAUNCHES = 5
+LAUNCHES = 7
 ROUND_TRIPS = 3
 # Memory is read this long after the view shows, the same for the app and the floor.
 SETTLE_SECONDS = 1.0
@@ -117,15 +118,24 @@ def launched(playwright: Playwright, window: DesktopApp, view: str) -> Iterator[
         _stop(window)
 
 
-def _medians(playwright: Playwright, make: Callable[[], DesktopApp], view: str) -> tuple[float, float]:
-    """Median ms to `view` and median MB, over the counted launches."""
-    with launched(playwright, make(), view):
-        pass
-    runs = []
+def _interleaved_medians(
+    playwright: Playwright, subjects: list[tuple[Callable[[], DesktopApp], str]]
+) -> list[tuple[float, float]]:
+    """For each (launcher, view): the median ms to its view and the median MB, over the counted launches.
+
+    The subjects take turns, one launch each per round, so that the floor and the app meet the same state of the
+    machine (a busier moment, a warmer cache) rather than one of them running all its launches first."""
+    for make, view in subjects:
+        with launched(playwright, make(), view):
+            pass
+    runs: list[list[tuple[float, float]]] = [[] for _ in subjects]
     for _ in range(LAUNCHES):
-        with launched(playwright, make(), view) as (_page, seconds, memory):
-            runs.append((seconds * 1000, memory))
-    return statistics.median(ms for ms, _ in runs), statistics.median(mb for _, mb in runs)
+        for (make, view), measured in zip(subjects, runs, strict=True):
+            with launched(playwright, make(), view) as (_page, seconds, memory):
+                measured.append((seconds * 1000, memory))
+    return [
+        (statistics.median(ms for ms, _ in measured), statistics.median(mb for _, mb in measured)) for measured in runs
+    ]
 
 
 def _sign_up_through_the_window(page: Page, server: str) -> None:
@@ -173,23 +183,27 @@ def run(work: Path) -> list[DesktopResult]:
     try:
         with sync_playwright() as playwright:
             floor_store = keyring("floor")
-            floor_ms, floor_mb = _medians(
-                playwright, lambda: FloorWindow(work / "floor", display.display, floor_store), FLOOR_READY
-            )
-            first_paint_ms, _ = _medians(playwright, app("signed-out"), SIGNED_OUT)
-
             signed_in = app("signed-in")
             first = signed_in()
             with launched(playwright, first, SIGNED_OUT) as (page, _seconds, _memory):
                 _sign_up_through_the_window(page, first.server_origin())
-            restart_ms, restart_mb = _medians(playwright, signed_in, SIGNED_IN)
-
             server = LiveServer(work / "remote-server", f"sqlite+aiosqlite:///{work / 'remote-server.db'}")
             servers.append(server.start())
             remote = app("remote", KERNIA_DESKTOP_SERVER=f"{server.url}/api/auth")
             with launched(playwright, remote(), SIGNED_OUT) as (page, _seconds, _memory):
                 _sign_up_through_the_window(page, server.url)
-            remote_ms, remote_mb = _medians(playwright, remote, SIGNED_IN)
+
+            floor, first_paint, restart, remote_restart = _interleaved_medians(
+                playwright,
+                [
+                    (lambda: FloorWindow(work / "floor", display.display, floor_store), FLOOR_READY),
+                    (app("signed-out"), SIGNED_OUT),
+                    (signed_in, SIGNED_IN),
+                    (remote, SIGNED_IN),
+                ],
+            )
+            (floor_ms, floor_mb), (first_paint_ms, _), (restart_ms, restart_mb) = floor, first_paint, restart
+            remote_ms, remote_mb = remote_restart
 
             provider = OpenIdProvider(work / "openid-provider.log")
             round_trips = [
