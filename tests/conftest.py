@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +60,23 @@ async def _admin(url: str, statement: str) -> None:
         await connection.close()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of its own for this test run, dropped at the end."""
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped on leaving."""
     admin = postgres_admin_url()
     name = f"kernia_test_{secrets.token_hex(4)}"
     asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(admin, f'DROP DATABASE "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of its own for this test run."""
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

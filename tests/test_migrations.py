@@ -4,6 +4,7 @@ behind the scripts, is migrated."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from backend.app import default_plugins
 from backend.db import create_engine
 from backend.db.migrate import alembic_config, is_current, script_heads, upgrade, version_locations
+from tests.conftest import new_postgres_database
 
 PLUGIN_DIRS: list[Path] = [plugin.migrations for plugin in default_plugins() if plugin.migrations]
 
@@ -23,8 +25,20 @@ def test_the_heads_read_from_the_scripts_are_alembics_own() -> None:
     assert "0003_auth_revision" in alembic_heads and len(alembic_heads) == 1 + len(PLUGIN_DIRS)
 
 
-async def test_a_current_database_starts_without_alembic(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = create_engine(database_url)
+@pytest.fixture(params=["sqlite", "postgres"])
+def new_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database nothing has migrated yet (the tests' shared PostgreSQL database is migrated by the first)."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+        return
+    with new_postgres_database() as url:
+        yield url
+
+
+async def test_a_new_database_is_migrated_then_starts_without_alembic(
+    new_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine(new_database_url)
     try:
         assert not await is_current(engine, PLUGIN_DIRS)
         await upgrade(engine, PLUGIN_DIRS)
