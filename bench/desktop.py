@@ -193,17 +193,17 @@ def run(work: Path) -> list[DesktopResult]:
             with launched(playwright, remote(), SIGNED_OUT) as (page, _seconds, _memory):
                 _sign_up_through_the_window(page, server.url)
 
-            floor, first_paint, restart, remote_restart = _interleaved_medians(
-                playwright,
-                [
-                    (lambda: FloorWindow(work / "floor", display.display, floor_store), FLOOR_READY),
-                    (app("signed-out"), SIGNED_OUT),
-                    (signed_in, SIGNED_IN),
-                    (remote, SIGNED_IN),
-                ],
+            (floor_ms, floor_mb), (first_paint_ms, _), (restart_ms, restart_mb), (remote_ms, remote_mb) = (
+                _interleaved_medians(
+                    playwright,
+                    [
+                        (lambda: FloorWindow(work / "floor", display.display, floor_store), FLOOR_READY),
+                        (app("signed-out"), SIGNED_OUT),
+                        (signed_in, SIGNED_IN),
+                        (remote, SIGNED_IN),
+                    ],
+                )
             )
-            (floor_ms, floor_mb), (first_paint_ms, _), (restart_ms, restart_mb) = floor, first_paint, restart
-            remote_ms, remote_mb = remote_restart
 
             provider = OpenIdProvider(work / "openid-provider.log")
             round_trips = [

@@ -60,7 +60,7 @@ def _partition(value: str) -> str:
     return Partition(value).name
 
 
-# How each setting's text turns into its value (checked); settings not listed are taken as they are.
+# How each setting's text, from the environment or the command line, turns into its checked value.
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "data_dir": Path,
     "server": _server,
