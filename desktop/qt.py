@@ -13,11 +13,15 @@ them; they rely on its internals, so re-check them before upgrading pywebview:
 - `evaluate_js`, wrapped to return at once after the Qt loop has ended;
 - `BrowserView` attributes `webview`, `request_interceptor`, `uid`, `_js_results`,
   `_confirmation_dialog_results`, `BrowserView.instances`, `WebPage.nav_handler`; `Window.native`.
+
+One hook goes into PySide6 6.12 itself (`shibokensupport.feature._mod_uses_pyside`, see
+`answer_pyside_module_check_from_files`).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -88,6 +92,30 @@ def _domain_matches(domain: str, host: str) -> bool:
     return domain == host or domain.endswith(f".{host}")
 
 
+def module_source_names_pyside(module: Any) -> bool:
+    """Whether a module's source file mentions PySide6, read without looking anything up on the module itself."""
+    namespace = getattr(module, "__dict__", None)
+    path = namespace.get("__file__") if isinstance(namespace, dict) else None
+    if not isinstance(path, str) or not path.endswith(".py"):
+        return False
+    try:
+        return b"PySide6" in Path(path).read_bytes()
+    except OSError:
+        return False
+
+
+def answer_pyside_module_check_from_files() -> None:
+    """PySide6 asks of every module imported after it whether its source mentions PySide6 (its `__feature__`
+    support). It asks through inspect.getsource, which first looks up `__wrapped__` on the module, and on a module
+    with a `__getattr__` that imports (pydantic's), that lookup runs an import in the middle of the hook. When
+    another thread imports at the same moment, the hook runs again inside it and the import fails as circular:
+    the bundled backend, loading pydantic while the bridge's first calls imported too, failed to start. The same
+    question, answered from the module's file, touches no module attribute."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is not None and hasattr(feature, "_mod_uses_pyside"):
+        feature._mod_uses_pyside = module_source_names_pyside
+
+
 class _Invoker(QObject):
     """Lives on the GUI thread; a job emitted from any thread runs there, in the order emitted."""
 
@@ -137,6 +165,7 @@ class QtPlatform:
     # -- pywebview hooks ------------------------------------------------------------------------------------
 
     def _install_hooks(self) -> None:
+        answer_pyside_module_check_from_files()
         # qtpy picks its binding when pywebview's Qt module is first imported.
         os.environ.setdefault("QT_API", "pyside6")
         from webview.platforms import qt as pywebview_qt
