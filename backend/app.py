@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -64,6 +66,7 @@ def create_app(
         # Everything made so far (modules, mappers, models) lives as long as the process: out of the collector's
         # reach, a full collection under load no longer walks it, which was most of the latency tail (p99).
         gc.freeze()
+        return_freed_memory()
         yield
         await oauth_providers.http.aclose()
         await auth.revision.close()
@@ -93,6 +96,14 @@ def create_app(
     if settings.loopback_only:
         app.add_middleware(HostAllowlist, hosts=[*LOOPBACK_NAMES, urlsplit(settings.base_url).hostname or ""])
     return app
+
+
+def return_freed_memory() -> None:
+    """Hands back to the OS the memory that starting up used and freed (import-time objects, schema building).
+    glibc keeps freed pages in its arenas until it is asked to trim them; other C libraries have no such call."""
+    malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None) if sys.platform == "linux" else None
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -41,6 +41,7 @@ VIEW_TIMEOUT_MS = 60_000
 FLOOR_READY = "body[data-view=ready]"
 FIRST_PAINT = "launch to first paint (signed-out view)"
 ROUND_TRIP = "provider sign-in round trip, less the time at the provider"
+STACK_FLOOR = "memory that FastAPI, SQLAlchemy and uvicorn alone add to a process (bench/stack_floor.py)"
 
 
 class FloorWindow(DesktopApp):
@@ -149,6 +150,19 @@ def _sign_up_through_the_window(page: Page, server: str) -> None:
     page.wait_for_selector(SIGNED_IN, timeout=VIEW_TIMEOUT_MS)
 
 
+def _stack_floor_mb() -> float:
+    """The median of a few runs of bench/stack_floor.py, each in a fresh process."""
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-m", "bench.stack_floor"], cwd=ROOT, check=True, capture_output=True, text=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
+    return statistics.median(runs)
+
+
 def _round_trip(playwright: Playwright, make: Callable[[], DesktopApp]) -> float:
     """ms from the click on the provider's button to the signed-in view, less the time on the provider's pages
     (typing, and the provider's own answers to them)."""
@@ -225,4 +239,5 @@ def run(work: Path) -> list[DesktopResult]:
         DesktopResult(MEMORY, restart_mb, "MB", floor_mb),
         DesktopResult(RESTART + REMOTE, remote_ms, "ms", floor_ms),
         DesktopResult(MEMORY + REMOTE, remote_mb, "MB", floor_mb),
+        DesktopResult(STACK_FLOOR, _stack_floor_mb(), "MB"),
     ]

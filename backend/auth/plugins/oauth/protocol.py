@@ -7,7 +7,6 @@ authlib builds the authorization request and validates the ID token's claims; ht
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,17 +16,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from backend.auth.plugins.oauth.providers import ProviderConfig
 
-with warnings.catch_warnings():
-    # authlib.jose still does the job and is what authlib's own OIDC clients use; it only announces a successor.
-    warnings.simplefilter("ignore")
-    from authlib.jose import JsonWebKey, JsonWebToken
-    from authlib.jose.errors import JoseError
-    from authlib.oidc.core import CodeIDToken
-from joserfc.errors import JoseError as ClaimsError  # what authlib's OIDC claim checks raise since 1.7
-
 METADATA_TTL = 3600.0
-ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
-CLOCK_LEEWAY = 60
 
 
 class OAuthFailure(Exception):
@@ -142,16 +131,18 @@ class ProviderClient:
             return await self._oidc_identity(tokens, nonce)
         return await self._github_identity(tokens["access_token"])
 
-    async def _jwk_set(self, refresh: bool) -> Any:
+    async def _jwk_set(self, refresh: bool) -> dict[str, Any]:
         if self._jwks is None or refresh:
             endpoints = await self.endpoints()
             assert endpoints.jwks_uri
             self._jwks = await self._get_json(endpoints.jwks_uri)
-        return JsonWebKey.import_key_set(self._jwks)
+        return self._jwks
 
-    async def verify_id_token(self, id_token: str, nonce: str, access_token: str | None) -> CodeIDToken:
-        """Signature against the provider's JWKS (fetched again once for an unknown key), then iss, aud, exp,
-        iat, nonce, azp and at_hash through authlib's OIDC claim rules."""
+    async def verify_id_token(self, id_token: str, nonce: str, access_token: str | None) -> dict[str, Any]:
+        """The ID token's claims, checked (see id_tokens); its key set is fetched again once for an unknown key."""
+        # Loaded here, with the first OpenID sign-in (see id_tokens).
+        from backend.auth.plugins.oauth import id_tokens
+
         endpoints = await self.endpoints()
         options = {
             "iss": {"essential": True, "value": endpoints.issuer},
@@ -159,30 +150,20 @@ class ProviderClient:
             "nonce": {"essential": True},
         }
         params = {"nonce": nonce, "client_id": self.config.client_id, "access_token": access_token}
-        decoder = JsonWebToken(ID_TOKEN_ALGORITHMS)
         for refresh in (False, True):
             try:
-                claims = decoder.decode(
-                    id_token,
-                    await self._jwk_set(refresh),
-                    claims_cls=CodeIDToken,
-                    claims_options=options,
-                    claims_params=params,
-                )
-                claims.validate(leeway=CLOCK_LEEWAY)
-                return claims
-            except ValueError as error:
-                # authlib raises ValueError for a key id not in the set: the provider may have rotated keys.
+                return id_tokens.verified_claims(id_token, await self._jwk_set(refresh), options, params)
+            except id_tokens.UnknownSigningKey as error:
                 if refresh:
                     raise OAuthFailure("invalid_id_token", str(error)) from error
-            except (JoseError, ClaimsError) as error:
+            except id_tokens.InvalidIdToken as error:
                 raise OAuthFailure("invalid_id_token", str(error)) from error
         raise AssertionError("unreachable")
 
     async def _oidc_identity(self, tokens: dict[str, Any], nonce: str) -> Identity:
         if "id_token" not in tokens:
             raise OAuthFailure("invalid_id_token", "the token response carries no id_token")
-        claims = dict(await self.verify_id_token(tokens["id_token"], nonce, tokens.get("access_token")))
+        claims = await self.verify_id_token(tokens["id_token"], nonce, tokens.get("access_token"))
         endpoints = await self.endpoints()
         if "email" not in claims and endpoints.userinfo:
             info = await self._get_json(endpoints.userinfo, {"authorization": f"Bearer {tokens['access_token']}"})
