@@ -26,6 +26,7 @@ from playwright.sync_api import Page, Playwright, sync_playwright
 
 from bench.report import MEMORY, REMOTE, RESTART, DesktopResult
 from bench.server import PASSWORD, ROOT
+from desktop.processes import stop_process
 from desktop.xvfb import VirtualDisplay
 from e2e.ui import SIGNED_IN, SIGNED_OUT, open_provider_window, sign_in
 from tests.conftest import LiveServer
@@ -81,12 +82,7 @@ def _stop(window: DesktopApp) -> None:
     """SIGTERM, then SIGKILL for whatever of its process tree is left."""
     assert window.process is not None
     tree = descendants(window.process.pid)
-    window.process.terminate()
-    try:
-        window.process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        window.process.kill()
-        window.process.wait()
+    stop_process(window.process, grace_seconds=20)
     for pid in tree:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)

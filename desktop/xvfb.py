@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 
+from desktop.processes import stop_process
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -48,10 +50,4 @@ class VirtualDisplay:
         self.display = f":{number.decode()}"
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process, grace_seconds=5)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from backend.app import create_app
 from backend.settings import Settings
+from desktop.processes import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "http://127.0.0.1:8000"
@@ -187,13 +188,8 @@ class LiveServer:
         raise RuntimeError(f"the backend did not answer within 30 s:\n{self.log.read_text()}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process, grace_seconds=10)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from desktop.processes import stop_process
 from tests.conftest import ROOT, free_port
 
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
@@ -61,9 +62,7 @@ class OpenIdProvider:
         }
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+        stop_process(self.process, grace_seconds=10)
 
 
 def _form(page: str, base: str) -> tuple[str, dict[str, str]]:

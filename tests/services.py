@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from desktop.processes import stop_process
 from tests.conftest import ROOT, free_port
 
 KEYRING_PASSWORD = b"kernia-test-keyring"
@@ -98,13 +99,7 @@ class SecretService:
 
     def stop(self) -> None:
         for process in (self._keyring, self._bus):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process, grace_seconds=5)
 
 
 def descendants(pid: int) -> set[int]:
