@@ -3,29 +3,19 @@ modules the bundled backend has no use for."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from backend.app import return_freed_memory
+from bench.stack_floor import resident_mb
 from tests.conftest import ROOT
 
 
-def resident_mb() -> float:
-    status = Path("/proc/self/status").read_text()
-    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-    assert found
-    return int(found.group(1)) / 1024
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="glibc's arenas are what it trims")
 def test_freed_memory_leaves_the_process() -> None:
     # 60 MB in objects that Python takes from malloc (over 512 bytes each), as imports and schema building do;
-    # one in 64 stays alive, the last among them, so the freed memory lies between live blocks, where freeing
-    # alone does not give it back.
+    # one in 64 stays alive, so the freed memory lies between live blocks, where freeing alone does not give it
+    # back.
     count = 60_000
     blocks = [bytes(1000) for _ in range(count)]
     kept = blocks[63::64]
