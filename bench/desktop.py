@@ -1,5 +1,5 @@
-"""The desktop benchmarks, on a virtual display (Xvfb): the app (`python -m desktop`) against the floor, a bare
-pywebview/Qt window painting a static page (bench/floor_window.py).
+"""The desktop benchmarks, on a virtual display (Xvfb): the notes example app (`python -m examples.notes`, as
+`make run` starts it) against the floor, a bare pywebview/Qt window painting a static page (bench/floor_window.py).
 
 Every window is watched the same way, over QtWebEngine's remote debugging: a launch ends when its page shows
 the view that is waited for. Each measurement is the median of several launches, after one launch that is not
@@ -26,13 +26,14 @@ from playwright.sync_api import Page, Playwright, sync_playwright
 
 from bench.report import MEMORY, REMOTE, RESTART, DesktopResult
 from bench.server import PASSWORD, ROOT
-from desktop.processes import stop_process
-from desktop.xvfb import VirtualDisplay
 from e2e.ui import SIGNED_IN, SIGNED_OUT, open_provider_window, sign_in
-from tests.conftest import LiveServer
-from tests.openid_provider import OpenIdProvider
-from tests.services import DesktopApp, SecretService, alive, descendants
-from tests.system_browser import sign_in_at_provider
+from kernia_desktop.processes import stop_process
+from kernia_desktop.xvfb import VirtualDisplay
+from tests.support.desktop import AppProcess, alive, descendants
+from tests.support.keyring import SecretService
+from tests.support.openid_provider import OpenIdProvider
+from tests.support.server import LiveServer
+from tests.support.system_browser import sign_in_at_provider
 
 LAUNCHES = 7
 ROUND_TRIPS = 3
@@ -45,12 +46,12 @@ ROUND_TRIP = "provider sign-in round trip, less the time at the provider"
 STACK_FLOOR = "memory that FastAPI, SQLAlchemy and uvicorn alone add to a process (bench/stack_floor.py)"
 
 
-class FloorWindow(DesktopApp):
+class FloorWindow(AppProcess):
     """bench/floor_window.py, launched as the app is: the same display, environment and remote debugging."""
 
     def __init__(self, home: Path, display: str, keyring: SecretService) -> None:
         super().__init__(home / "data", home, display, keyring, QT_API="pyside6", QT_DISABLE_SHADER_DISK_CACHE="1")
-        # What desktop/qt.py makes of KERNIA_DESKTOP_DEBUG_PORT, given straight to QtWebEngine.
+        # What kernia_desktop/qt.py makes of KERNIA_DESKTOP_DEBUG_PORT, given straight to QtWebEngine.
         self.env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{self.debug_port}"
 
     def start(self, *args: str) -> FloorWindow:
@@ -78,7 +79,7 @@ def tree_memory_mb(pid: int) -> float:
     return total_kb / 1024
 
 
-def _stop(window: DesktopApp) -> None:
+def _stop(window: AppProcess) -> None:
     """SIGTERM, then SIGKILL for whatever of its process tree is left."""
     assert window.process is not None
     tree = descendants(window.process.pid)
@@ -89,7 +90,7 @@ def _stop(window: DesktopApp) -> None:
 
 
 @contextmanager
-def launched(playwright: Playwright, window: DesktopApp, view: str) -> Iterator[tuple[Page, float, float]]:
+def launched(playwright: Playwright, window: AppProcess, view: str) -> Iterator[tuple[Page, float, float]]:
     """Starts the window and yields its page once it shows `view`, with the seconds that took and the memory
     of its process tree a moment later; stops it on leaving."""
     started = time.monotonic()
@@ -116,7 +117,7 @@ def launched(playwright: Playwright, window: DesktopApp, view: str) -> Iterator[
 
 
 def _interleaved_medians(
-    playwright: Playwright, subjects: list[tuple[Callable[[], DesktopApp], str]]
+    playwright: Playwright, subjects: list[tuple[Callable[[], AppProcess], str]]
 ) -> list[tuple[float, float]]:
     """For each (launcher, view): the median ms to its view and the median MB, over the counted launches.
 
@@ -159,7 +160,7 @@ def _stack_floor_mb() -> float:
     return statistics.median(runs)
 
 
-def _round_trip(playwright: Playwright, make: Callable[[], DesktopApp]) -> float:
+def _round_trip(playwright: Playwright, make: Callable[[], AppProcess]) -> float:
     """ms from the click on the provider's button to the signed-in view, less the time on the provider's pages
     (typing, and the provider's own answers to them)."""
     with launched(playwright, make(), SIGNED_OUT) as (page, _seconds, _memory):
@@ -185,10 +186,10 @@ def run(work: Path) -> list[DesktopResult]:
         keyrings.append(SecretService(work / name / "keyring"))
         return keyrings[-1]
 
-    def app(name: str, **env: str) -> Callable[[], DesktopApp]:
+    def app(name: str, **env: str) -> Callable[[], AppProcess]:
         """Launches of the app that share one data dir and one keyring, and so what each one leaves behind."""
         store = keyring(name)
-        return lambda: DesktopApp(work / name / "data", work / name / "home", display.display, store, **env)
+        return lambda: AppProcess(work / name / "data", work / name / "home", display.display, store, **env)
 
     try:
         with sync_playwright() as playwright:

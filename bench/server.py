@@ -1,5 +1,6 @@
 """The server benchmarks: one wrk load, the same for every target, on the floor (a bare FastAPI route), on the
-Kernia backend over SQLite and over PostgreSQL, and on Better Auth's own Node server.
+notes example's server (`python -m kernia_desktop_server --app examples.notes.server:create_app`) over SQLite and
+over PostgreSQL, and on Better Auth's own Node server.
 
 Every server runs in a child process on 127.0.0.1 with one worker (Node is one process too), started and stopped
 by the tests' LiveServer. Each request is first checked to really authenticate: the credential gets an answer and
@@ -8,7 +9,6 @@ a wrong one does not. Then wrk warms the server up and measures it.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 import subprocess
@@ -20,10 +20,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import httpx
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import ROOT, LiveServer
+from tests.support.postgres import new_postgres_database
+from tests.support.server import ROOT, LiveServer
 
 BETTER_AUTH_DIR = ROOT / "bench" / "better_auth"
 THREADS = 2
@@ -35,7 +34,7 @@ SESSION_COOKIE = "better-auth.session_token"
 
 FLOOR = "floor"
 FLOOR_REQUEST = "GET /api/auth/ok, no auth"
-# The floor's one route is at the path where the harness (tests/conftest.py's LiveServer) asks "are you up?".
+# The floor's one route is at the path where the harness (tests/support/server.py's LiveServer) asks "are you up?".
 FLOOR_PATH = "/api/auth/ok"
 BETTER_AUTH = "Better Auth"
 KERNIA_SQLITE = "Kernia, SQLite"
@@ -212,33 +211,10 @@ def bench_better_auth(work: Path) -> list[ServerResult]:
         return measure(BETTER_AUTH, server.url, [probe])
 
 
-def _run_admin(admin_url: str, statement: str) -> None:
-    async def run() -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.exec_driver_sql(statement)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A database of the bench's own on the PostgreSQL server of `admin_url`, dropped afterwards."""
-    name = f"kernia_bench_{secrets.token_hex(4)}"
-    _run_admin(admin_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _run_admin(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
 def run(work: Path, postgres_admin_url: str) -> list[ServerResult]:
     """Every server target, one after the other, so that none competes with another for the two cores."""
     results = bench_floor(work) + bench_better_auth(work)
     results += bench_kernia(KERNIA_SQLITE, f"sqlite+aiosqlite:///{work / 'kernia.db'}", work)
-    with postgres_database(postgres_admin_url) as database_url:
+    with new_postgres_database(postgres_admin_url, "bench") as database_url:
         results += bench_kernia(KERNIA_POSTGRES, database_url, work)
     return results

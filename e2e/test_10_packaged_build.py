@@ -1,5 +1,5 @@
-"""Case 10: the packaged build (`make package`), built here by the same command against a backend this test runs
-in server mode, with server secrets in the build's environment. Its executable runs under Xvfb with a real
+"""Case 10: the notes app's packaged build (`make package`), built here by the same command for the notes server
+this test runs, with server secrets in the build's environment. Its executable runs under Xvfb with a real
 Secret Service; a packaged build has no remote debugging, so a person's keystrokes (XTest) drive it, and its
 own log, the keyring and the server tell what it did."""
 
@@ -22,16 +22,17 @@ import httpx
 import pytest
 from PyInstaller.archive.readers import CArchiveReader
 
-from desktop.settings import APP_NAME
 from e2e.x11 import Screen, screen
+from examples.notes.app import app as notes
 from release.secrets import configured_secrets, scan, scan_tarball
 from release.smoke import log_shows_answered
-from tests.conftest import ROOT, LiveServer, unique_email
-from tests.desktop.test_app import ARTIFACTS, keyring_secrets, stop_with
-from tests.services import DesktopApp, SecretService
+from tests.support.desktop import ARTIFACTS, AppProcess, stop_with
+from tests.support.keyring import SecretService, keyring_secrets
+from tests.support.server import ROOT, LiveServer, unique_email
 
-TITLE = "Kernia Desktop"
 PASSWORD = "correct horse battery"
+# `make package`'s command: the notes app, named by its module and attribute.
+BUILD = (sys.executable, "-m", "release.build", "--app", "examples.notes.app:app")
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,13 @@ class Build:
 
     @property
     def executable(self) -> Path:
-        return self.folder / APP_NAME
+        return self.folder / notes.name
 
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The "production" server the package is built for: `python -m backend` with a secret of its own."""
+    """The "production" server the package is built for: the notes server (`python -m kernia_desktop_server`)
+    with a secret of its own."""
     folder = tmp_path_factory.mktemp("production")
     server = LiveServer(
         folder, f"sqlite+aiosqlite:///{folder / 'kernia.db'}", {"KERNIA_SECRET": secrets.token_urlsafe(48)}
@@ -68,7 +70,7 @@ def build(production: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> B
         "KERNIA_GITHUB_CLIENT_SECRET": f"github-client-secret-{secrets.token_hex(16)}",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "release.build", "--dist", str(dist)],
+        [*BUILD, "--dist", str(dist)],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -76,21 +78,21 @@ def build(production: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> B
         timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    [tarball] = dist.glob(f"{APP_NAME}-*-stable-linux-*.tar.gz")
-    return Build(dist / APP_NAME, tarball, done.stdout, environment)
+    [tarball] = dist.glob(f"{notes.name}-*-stable-linux-*.tar.gz")
+    return Build(dist / notes.name, tarball, done.stdout, environment)
 
 
-def log_after(app: DesktopApp, offset: int) -> str:
+def log_after(app: AppProcess, offset: int) -> str:
     log = app.data_dir / "logs" / "desktop.log"
     return log.read_text(errors="replace")[offset:] if log.exists() else ""
 
 
-def log_size(app: DesktopApp) -> int:
+def log_size(app: AppProcess) -> int:
     log = app.data_dir / "logs" / "desktop.log"
     return len(log.read_text(errors="replace")) if log.exists() else 0
 
 
-def wait_for_request(app: DesktopApp, offset: int, request: str, timeout: float = 60.0) -> None:
+def wait_for_request(app: AppProcess, offset: int, request: str, timeout: float = 60.0) -> None:
     """Waits for the app's own log to show `request` (e.g. "GET .../api/notes") answered, after `offset`."""
     deadline = time.monotonic() + timeout
     while not log_shows_answered(log_after(app, offset), request):
@@ -100,7 +102,7 @@ def wait_for_request(app: DesktopApp, offset: int, request: str, timeout: float 
         time.sleep(0.1)
 
 
-def wait_until(condition, what: str, app: DesktopApp, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def wait_until(condition, what: str, app: AppProcess, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -113,7 +115,7 @@ def port_is_closed(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-def save_artifacts(app: DesktopApp, display: str, name: str) -> None:
+def save_artifacts(app: AppProcess, display: str, name: str) -> None:
     folder = ARTIFACTS / name
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "app.txt").write_text(app.report())
@@ -124,7 +126,7 @@ def save_artifacts(app: DesktopApp, display: str, name: str) -> None:
 def give_the_page_the_keyboard(x: Screen) -> None:
     """Focuses the app's window and clicks its header's empty corner, as a person would before typing: the click
     gives the web page the keyboard, and the next Tab goes to the first control after the header's start."""
-    window = x.wait_for(TITLE).window
+    window = x.wait_for(notes.title).window
     x.focus(window)
     x.click(window, 8, 8)
 
@@ -132,20 +134,33 @@ def give_the_page_the_keyboard(x: Screen) -> None:
 def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, production: LiveServer) -> None:
     assert "no configured secret in it" in build.output
     internal = build.folder / "_internal"
-    baked = json.loads((internal / "desktop" / "build-info.json").read_text())
+    baked = json.loads((internal / "kernia_desktop" / "build-info.json").read_text())
     assert baked["server"] == f"{production.url}/api/auth" and baked["channel"] == "stable"
-    assert (internal / "backend" / "renderer" / "index.html").is_file()
+    assert (internal / "examples" / "notes" / "ui" / "index.html").is_file()
     # QtWebEngine whole: its renderer process, its resources and its locales; the QML plugins it does not use, not.
     assert list(internal.rglob("QtWebEngineProcess")), "QtWebEngine's renderer process is in the build"
     assert list(internal.rglob("qtwebengine_resources.pak")) and list(internal.rglob("qtwebengine_locales/en-US.pak"))
     assert not list(internal.rglob("qml"))
-    # The shell is in, the server side is not: no FastAPI, SQLAlchemy, migrations or bundled backend.
+    # The shell and the app are in, the server side is not: no FastAPI, SQLAlchemy, pydantic, migrations, bundled
+    # backend or notes server.
     modules = set(CArchiveReader(str(build.executable)).open_embedded_archive("PYZ.pyz").toc)
-    assert {"desktop.app", "desktop.qt", "desktop.packaged", "webview", "keyring"} <= modules
-    server_side = ("backend.app", "backend.auth", "backend.db", "desktop.bundled", "fastapi", "sqlalchemy", "alembic")
+    shell = {"kernia_desktop.app", "kernia_desktop.qt", "kernia_desktop.packaged", "examples.notes.app"}
+    assert shell | {"webview", "keyring"} <= modules
+    server_side = (
+        "kernia_desktop_server.app",
+        "kernia_desktop_server.auth",
+        "kernia_desktop_server.db",
+        "kernia_desktop.bundled",
+        "examples.notes.server",
+        "examples.notes.notes",
+        "fastapi",
+        "sqlalchemy",
+        "alembic",
+        "pydantic",
+    )
     assert not [module for module in modules if module.startswith(server_side)]
     with tarfile.open(build.tarball) as archive:
-        assert f"{APP_NAME}/{APP_NAME}" in archive.getnames()
+        assert f"{notes.name}/{notes.name}" in archive.getnames()
 
     configured = configured_secrets(build.environment)
     assert {"KERNIA_SECRET", "KERNIA_GITHUB_CLIENT_SECRET"} <= {secret.source for secret in configured}
@@ -154,7 +169,7 @@ def test_the_build_has_the_shell_and_its_settings_and_no_secret(build: Build, pr
 
 def test_a_build_without_a_server_url_is_refused_clearly(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "release.build", "--dist", str(tmp_path)],
+        [*BUILD, "--dist", str(tmp_path)],
         cwd=ROOT,
         env={key: value for key, value in os.environ.items() if key != "KERNIA_DESKTOP_SERVER_URL"},
         capture_output=True,
@@ -165,12 +180,26 @@ def test_a_build_without_a_server_url_is_refused_clearly(tmp_path: Path) -> None
     assert not list(tmp_path.iterdir())
 
 
+def test_a_build_of_what_is_not_a_desktop_app_is_refused_clearly(tmp_path: Path) -> None:
+    """--app names the notes server's factory: the build says what it takes, and builds nothing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "release.build", "--app", "examples.notes.server:create_app", "--dist", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "KERNIA_DESKTOP_SERVER_URL": "https://api.example.com/api/auth"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1 and "examples.notes.server:create_app is a function, not a DesktopApp" in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_secret_baked_into_a_build_fails_it_clearly(production: LiveServer, tmp_path: Path) -> None:
     """A client secret that found its way into a baked setting (here the callback URL): the scan stops the build,
     names the variable and the file, never the value, and publishes no tarball."""
     leaked = f"leaked-{secrets.token_hex(16)}"
     done = subprocess.run(
-        [sys.executable, "-m", "release.build", "--dist", str(tmp_path)],
+        [*BUILD, "--dist", str(tmp_path)],
         cwd=ROOT,
         env={
             **production.env,
@@ -194,19 +223,18 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
     virtual_display: str,
     app_keyring: SecretService,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    service = f"{APP_NAME}:{production.url}"
+    service = f"{notes.name}:{production.url}"
     auth = f"{production.url}/api/auth"
 
-    def launch() -> DesktopApp:
-        return DesktopApp(
+    def launch() -> AppProcess:
+        return AppProcess(
             tmp_path / "data",
             tmp_path / "home",
             virtual_display,
             app_keyring,
             command=[str(build.executable)],
-            # Neither may take effect in a packaged build; DesktopApp also sets KERNIA_DESKTOP_DEBUG_PORT.
+            # Neither may take effect in a packaged build; AppProcess also sets KERNIA_DESKTOP_DEBUG_PORT.
             KERNIA_DESKTOP_SERVER="http://127.0.0.1:9/api/auth",
         ).start()
 
@@ -227,8 +255,8 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
             x.press("Tab")
             x.type(PASSWORD)
             x.press("Return")
-        wait_until(lambda: keyring_secrets(app_keyring, service, monkeypatch), "the sign-up", app)
-        [token] = keyring_secrets(app_keyring, service, monkeypatch)
+        wait_until(lambda: keyring_secrets(app_keyring, service), "the sign-up", app)
+        [token] = keyring_secrets(app_keyring, service)
         session = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"}).json()
         assert session["user"]["email"] == email
         stop_with(app, signal.SIGTERM)
@@ -242,7 +270,7 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
             give_the_page_the_keyboard(x)
             x.press("Tab")  # the header's "Sign out", the first control of the signed-in view
             x.press("Return")
-        wait_until(lambda: not keyring_secrets(app_keyring, service, monkeypatch), "the sign-out", app)
+        wait_until(lambda: not keyring_secrets(app_keyring, service), "the sign-out", app)
         revoked = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"})
         assert revoked.status_code == 200 and revoked.json() is None
         stop_with(app, signal.SIGTERM)

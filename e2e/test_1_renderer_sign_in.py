@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, error_code, sign_in, sign_out
-from tests.conftest import PASSWORD, unique_email
-from tests.desktop.test_app import sign_up
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import PASSWORD, unique_email
 
 
 def test_sign_up_then_sign_in_shows_the_user_and_a_wrong_password_stores_nothing(harness: Harness) -> None:
     email = unique_email("renderer")
     page = harness.main_page(harness.launch())
 
-    sign_up(page, "Ada Lovelace", email)
+    sign_up_in_window(page, "Ada Lovelace", email)
     assert email in page.inner_text("#whoami-name")
     assert "Ada Lovelace" in page.inner_text("#whoami-name")
     assert len(harness.keyring_tokens()) == 1

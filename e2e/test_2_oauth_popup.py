@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, SIGNED_OUT, error_code, finish_at_provider, open_provider_window
 from e2e.x11 import screen
-from tests.conftest import unique_email
+from tests.support.server import unique_email
 
 MAIN_TITLE = "Kernia Desktop"
 POPUP_TITLE = "Sign in"

@@ -6,16 +6,16 @@ import time
 
 import httpx
 
-from e2e.conftest import Harness, Launch
+from e2e.harness import Harness, Launch
 from e2e.ui import SIGNED_IN, SIGNED_OUT
-from tests.conftest import LiveServer, unique_email
-from tests.desktop.test_app import sign_up
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import LiveServer, unique_email
 
 
 def signed_up(harness: Harness) -> tuple[Launch, str]:
     launch = harness.launch()
     email = unique_email("refresh")
-    sign_up(harness.main_page(launch), "Katherine Johnson", email)
+    sign_up_in_window(harness.main_page(launch), "Katherine Johnson", email)
     return launch, email
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_OUT, sign_out
-from tests.conftest import unique_email
-from tests.desktop.test_app import sign_up
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import unique_email
 
 
 def test_signing_out_revokes_the_session_and_forgets_it(harness: Harness) -> None:
     launch = harness.launch()
     page = harness.main_page(launch)
-    sign_up(page, "Margaret Hamilton", unique_email("logout"))
+    sign_up_in_window(page, "Margaret Hamilton", unique_email("logout"))
     [token] = harness.keyring_tokens()
     bearer = {"Authorization": f"Bearer {token}"}
 

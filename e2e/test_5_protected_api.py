@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import add_note, sign_out
-from tests.conftest import unique_email
-from tests.desktop.test_app import sign_up
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import unique_email
 
 
 def tampered(token: str) -> str:
@@ -17,7 +17,7 @@ def tampered(token: str) -> str:
 def test_the_protected_api_answers_401_without_a_valid_credential_and_keeps_users_apart(harness: Harness) -> None:
     launch = harness.launch()
     page = harness.main_page(launch)
-    sign_up(page, "Alice", unique_email("alice"))
+    sign_up_in_window(page, "Alice", unique_email("alice"))
     add_note(page, "Alice's secret plan", "only Alice may read this")
     [alice] = harness.keyring_tokens()
 
@@ -31,7 +31,7 @@ def test_the_protected_api_answers_401_without_a_valid_credential_and_keeps_user
         sign_out(page)
         assert outside.get("/api/notes", headers={"Authorization": f"Bearer {alice}"}).status_code == 401
 
-        sign_up(page, "Bob", unique_email("bob"))
+        sign_up_in_window(page, "Bob", unique_email("bob"))
         [bob] = harness.keyring_tokens()
         as_bob = {"Authorization": f"Bearer {bob}"}
         assert outside.get("/api/notes", headers=as_bob).json() == []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, create_api_key
-from tests.conftest import PASSWORD, unique_email
-from tests.desktop.test_app import sign_up
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import PASSWORD, unique_email
 
 OUTSIDE_AGENT = "kernia-e2e-script"
 
@@ -14,7 +14,7 @@ def test_revoking_a_session_and_deleting_a_key_in_the_ui_end_them_at_once(harnes
     email = unique_email("revoker")
     launch = harness.launch()
     page = harness.main_page(launch)
-    sign_up(page, "Hedy Lamarr", email)
+    sign_up_in_window(page, "Hedy Lamarr", email)
 
     with harness.outside(launch) as outside:
         # A script signs in as the same user: a second session, with a bearer token.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from desktop.partition import DEFAULT_PARTITION
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, SIGNED_OUT
-from tests.conftest import unique_email
-from tests.desktop.test_app import sign_up
+from kernia_desktop.partition import DEFAULT_PARTITION
+from tests.support.desktop import sign_up_in_window
+from tests.support.server import unique_email
 
 
 def open_window(main: Page, partition: str) -> Page:
@@ -20,7 +20,7 @@ def open_window(main: Page, partition: str) -> Page:
 def test_a_window_in_the_same_partition_is_signed_in_and_one_in_another_is_not(harness: Harness) -> None:
     main_user, other_user = unique_email("main"), unique_email("other")
     main = harness.main_page(harness.launch())
-    sign_up(main, "Barbara Liskov", main_user)
+    sign_up_in_window(main, "Barbara Liskov", main_user)
 
     same = open_window(main, DEFAULT_PARTITION)
     same.wait_for_selector(SIGNED_IN, timeout=30_000)
@@ -31,7 +31,7 @@ def test_a_window_in_the_same_partition_is_signed_in_and_one_in_another_is_not(h
     assert other.is_hidden("#whoami")
 
     # The other partition signs in on its own: neither window's user changes the other's.
-    sign_up(other, "Frances Allen", other_user)
+    sign_up_in_window(other, "Frances Allen", other_user)
     assert other_user in other.inner_text("#whoami-name")
     for window in (main, same):
         window.reload()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import create_api_key
-from tests.conftest import unique_email
-from tests.desktop.test_app import files_containing, sign_up
+from tests.support.desktop import files_containing, sign_up_in_window
+from tests.support.server import unique_email
 
 
 def test_no_file_holds_a_credential_after_sign_in_or_after_quitting(harness: Harness) -> None:
     launch = harness.launch()
     page = harness.main_page(launch)
-    sign_up(page, "Radia Perlman", unique_email("secrets"))
+    sign_up_in_window(page, "Radia Perlman", unique_email("secrets"))
     api_key = create_api_key(page, "disk check")
     [token] = harness.keyring_tokens()
     roots = (launch.app.data_dir, Path(launch.app.env["HOME"]))

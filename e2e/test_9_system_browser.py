@@ -9,17 +9,17 @@ import sys
 import time
 from pathlib import Path
 
-from e2e.conftest import Harness
+from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, SIGNED_OUT
-from tests.conftest import ROOT, unique_email
-from tests.openid_provider import PROVIDER_ID
+from tests.support.openid_provider import PROVIDER_ID
+from tests.support.server import ROOT, unique_email
 
 
 def test_sign_in_in_the_users_browser(harness: Harness, tmp_path: Path) -> None:
     login = unique_email("browser").split("@")[0]
     report = tmp_path / "browser-report.json"
     launch = harness.launch(
-        BROWSER=f"{sys.executable} {ROOT / 'tests' / 'system_browser.py'} %s &",
+        BROWSER=f"{sys.executable} {ROOT / 'tests' / 'support' / 'system_browser.py'} %s &",
         KERNIA_DESKTOP_FLOW_TESTIDP="system",
         KERNIA_TEST_BROWSER_LOGIN=login,
         KERNIA_TEST_BROWSER_REPORT=str(report),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.openid_provider import PROVIDER_ID
-from tests.system_browser import sign_in_at_provider
+from tests.support.openid_provider import PROVIDER_ID
+from tests.support.system_browser import sign_in_at_provider
 
 SIGNED_IN = "body[data-view=signed-in]"
 SIGNED_OUT = "body[data-view=signed-out]"

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from backend.local_sessions import SECRET_FILE
-from backend.settings import Settings
+from kernia_desktop_server.local_files import SECRET_FILE
+from kernia_desktop_server.settings import Settings
 
 _SECRET_VARIABLE = re.compile(r"^KERNIA_\w*SECRET$")
 # Shorter values match by chance in hundreds of megabytes of binaries; they are reported, not searched for.

@@ -1,5 +1,5 @@
-"""python -m release.smoke dist/kernia-desktop: the packaged app on this operating system, against a backend this
-script runs in server mode on KERNIA_DESKTOP_SERVER_URL's port (the URL the package was built for), or one
+"""python -m release.smoke dist/kernia-desktop: a packaged build of the notes app on this operating system, against
+the notes server this script runs on KERNIA_DESKTOP_SERVER_URL's port (the URL the package was built for), or one
 already running there (--server-running).
 
 What it checks, on macOS, Windows and Linux alike: a session token in the OS keyring (Keychain, Credential
@@ -27,10 +27,11 @@ from urllib.parse import urlsplit
 import httpx
 import keyring
 
-from desktop.partition import DEFAULT_PARTITION, Partition
-from desktop.settings import APP_NAME
+from kernia_desktop.partition import DEFAULT_PARTITION, Partition
 
 ROOT = Path(__file__).resolve().parent.parent
+# The notes app's server: the app signs in to it and reads its notes.
+NOTES_SERVER = "examples.notes.server:create_app"
 
 
 class SmokeFailure(AssertionError):
@@ -54,7 +55,8 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float, log: Path
 
 @contextmanager
 def backend(auth_url: str, data_dir: Path) -> Iterator[None]:
-    """`python -m backend` in server mode at the auth URL's port, with a secret of its own."""
+    """`python -m kernia_desktop_server` serving the notes server at the auth URL's port, with a secret of its
+    own."""
     port = urlsplit(auth_url).port
     environment = {
         **os.environ,
@@ -64,7 +66,17 @@ def backend(auth_url: str, data_dir: Path) -> Iterator[None]:
     }
     with (data_dir / "server.log").open("wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "backend", "--port", str(port), "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "kernia_desktop_server",
+                "--app",
+                NOTES_SERVER,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
             cwd=ROOT,
             env=environment,
             stdout=log,
@@ -110,7 +122,7 @@ def run_app(executable: Path, data_dir: Path, auth_url: str, launch: int) -> Non
             app.wait()
 
 
-def smoke(executable: Path, auth_url: str, server_running: bool) -> None:
+def smoke(app_name: str, executable: Path, auth_url: str, server_running: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="kernia-smoke-") as work_dir:
         work = Path(work_dir)
         (work / "server").mkdir()
@@ -123,7 +135,7 @@ def smoke(executable: Path, auth_url: str, server_running: bool) -> None:
             signed_up.raise_for_status()
             token = signed_up.headers["set-auth-token"]
             parts = urlsplit(auth_url)
-            service = f"{APP_NAME}:{parts.scheme}://{parts.netloc}"
+            service = f"{app_name}:{parts.scheme}://{parts.netloc}"
             # Where the app's own sign-in would leave it: the OS keyring, one entry per partition.
             keyring.set_password(service, DEFAULT_PARTITION, token)
             try:
@@ -153,18 +165,24 @@ def smoke(executable: Path, auth_url: str, server_running: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release.smoke", description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path, help="the packaged build's folder, e.g. dist/kernia-desktop")
     parser.add_argument(
-        "--server-running", action="store_true", help="a backend already serves KERNIA_DESKTOP_SERVER_URL; start none"
+        "folder", type=Path, help="the packaged build's folder, named after the app, e.g. dist/kernia-desktop"
+    )
+    parser.add_argument(
+        "--server-running",
+        action="store_true",
+        help="the notes server already serves KERNIA_DESKTOP_SERVER_URL; start none",
     )
     arguments = parser.parse_args(argv)
     auth_url = os.environ.get("KERNIA_DESKTOP_SERVER_URL")
     if not auth_url:
         print("release.smoke: set KERNIA_DESKTOP_SERVER_URL to the URL the package was built for", file=sys.stderr)
         return 2
-    executable = arguments.folder / (f"{APP_NAME}.exe" if sys.platform == "win32" else APP_NAME)
+    # The build names the folder and the executable after the app; its keyring entries carry that name too.
+    app_name = arguments.folder.resolve().name
+    executable = arguments.folder / (f"{app_name}.exe" if sys.platform == "win32" else app_name)
     try:
-        smoke(executable, auth_url.rstrip("/"), arguments.server_running)
+        smoke(app_name, executable, auth_url.rstrip("/"), arguments.server_running)
     except SmokeFailure as failure:
         print(f"release.smoke: FAILED: {failure}", file=sys.stderr)
         return 1

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from tests.conftest import ROOT, LiveServer
+from tests.support.server import ROOT, LiveServer
 
 INTEROP = ROOT / "tests" / "interop"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -13,18 +13,14 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from backend.app import create_app
-from backend.auth.models import Session
-from backend.auth.plugins.desktop.models import DesktopGrant
-from backend.auth.plugins.oauth.providers import providers_from_environment
-from backend.db import utcnow
-from desktop.oauth import PkcePair
-from tests.conftest import BASE
-from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
-from tests.test_oauth import back_at_app, login_name
-
-SHELL_CALLBACK = f"{BASE}/api/auth/desktop/callback/stable"
-SHELL_STATE = "shell-state-0123456789abcdef"
+from examples.notes.server import create_app
+from kernia_desktop.oauth import PkcePair
+from kernia_desktop_server.auth.models import Session
+from kernia_desktop_server.auth.plugins.desktop.models import DesktopGrant
+from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_environment
+from kernia_desktop_server.db import utcnow
+from tests.support.oauth_flows import SHELL_CALLBACK, SHELL_STATE, authorize_path, code_of, exchange, run_flow
+from tests.support.openid_provider import OpenIdProvider
 
 
 @pytest.fixture
@@ -32,49 +28,12 @@ def app(make_settings, openid_provider: OpenIdProvider) -> FastAPI:  # type: ign
     return create_app(make_settings(), providers=providers_from_environment(openid_provider.environment()))
 
 
-def authorize_path(pkce: PkcePair, redirect_uri: str = SHELL_CALLBACK, **overrides: str) -> str:
-    query = {
-        "provider": PROVIDER_ID,
-        "code_challenge": pkce.challenge,
-        "code_challenge_method": "S256",
-        "redirect_uri": redirect_uri,
-        "state": SHELL_STATE,
-        **overrides,
-    }
-    return f"/api/auth/desktop/authorize?{urlencode(query)}"
-
-
-async def run_flow(client: httpx.AsyncClient, pkce: PkcePair, *, consent: bool = True, **overrides: str) -> str:
-    """The shell's window: authorize, the provider's pages, and the redirect back; returns where it ends."""
-    started = await client.get(authorize_path(pkce, **overrides))
-    assert started.status_code == 302, started.text
-    with httpx.Client() as provider_browser:
-        callback = walk_provider(provider_browser, started.headers["location"], login_name(), consent=consent)
-    landed = await back_at_app(client, callback)
-    assert landed.status_code == 302
-    assert "better-auth.session_token" not in landed.headers.get("set-cookie", "")
-    assert "set-auth-token" not in landed.headers
-    return landed.headers["location"]
-
-
-def code_of(location: str) -> str:
-    query = parse_qs(urlsplit(location).query)
-    assert query["state"] == [SHELL_STATE]
-    return query["code"][0]
-
-
-async def exchange(client: httpx.AsyncClient, code: str, verifier: str, channel: str | None = None) -> httpx.Response:
-    """The shell's token request; without a channel, as a shell from before update channels sends it."""
-    body = {"code": code, "codeVerifier": verifier} | ({"channel": channel} if channel else {})
-    return await client.post("/api/auth/desktop/token", json=body)
-
-
 async def test_hand_off_gives_the_shell_a_session_once(app: FastAPI, client: httpx.AsyncClient) -> None:
     pkce = PkcePair.make()
     location = await run_flow(client, pkce)
     assert location.startswith(f"{SHELL_CALLBACK}?")
     code = code_of(location)
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Session)) == 0, "no session before the exchange"
     exchanged = await exchange(client, code, pkce.verifier)
     assert exchanged.status_code == 200
@@ -98,14 +57,14 @@ async def test_of_two_concurrent_exchanges_one_wins(app: FastAPI, client: httpx.
     code = code_of(await run_flow(client, pkce))
     results = await asyncio.gather(*(exchange(client, code, pkce.verifier) for _ in range(2)))
     assert sorted(response.status_code for response in results) == [200, 400]
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Session)) == 1
 
 
 async def test_expired_code_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
     pkce = PkcePair.make()
     code = code_of(await run_flow(client, pkce))
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         await db.execute(update(DesktopGrant).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     assert (await exchange(client, code, pkce.verifier)).json()["code"] == "INVALID_GRANT"
@@ -153,8 +112,8 @@ async def test_malformed_token_requests(client: httpx.AsyncClient) -> None:
 
 
 def test_a_public_server_accepts_only_the_channels_callback_and_loopback() -> None:
-    from backend.auth.errors import AuthError
-    from backend.auth.plugins.desktop.grants import check_redirect_uri
+    from kernia_desktop_server.auth.errors import ApiError
+    from kernia_desktop_server.auth.plugins.desktop.grants import check_redirect_uri
 
     callback = "https://auth.example.com/api/auth/desktop/callback/stable"
     callbacks = {"stable": callback, "beta": "https://auth.example.com/api/auth/desktop/callback/beta"}
@@ -167,6 +126,6 @@ def test_a_public_server_accepts_only_the_channels_callback_and_loopback() -> No
         "https://auth.example.com/api/auth/desktop/callback/beta",
         "https://auth.example.com/other",
     ):
-        with pytest.raises(AuthError) as refused:
+        with pytest.raises(ApiError) as refused:
             check_redirect_uri(target, "stable", callbacks)
         assert refused.value.code == "INVALID_REDIRECT_URI"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop.account import Account
-from desktop.client import AuthClient, ServerError
-from desktop.partition import DEFAULT_PARTITION, Partition
-from desktop.vault import Vault, VaultHealth
-from tests.conftest import PASSWORD, LiveServer, unique_email
-from tests.fakes import MemoryStore
+from kernia_desktop.account import Account
+from kernia_desktop.client import AuthClient, ServerError
+from kernia_desktop.partition import DEFAULT_PARTITION, Partition
+from kernia_desktop.vault import Vault, VaultHealth
+from tests.support.fakes import MemoryStore
+from tests.support.server import PASSWORD, LiveServer, unique_email
 
 STOCK_VERSION = "0.1.0"
 

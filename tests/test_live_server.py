@@ -4,7 +4,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import PASSWORD, LiveServer, unique_email
+from tests.support.server import PASSWORD, LiveServer, unique_email
 
 
 def test_sign_up_cookie_bearer_and_notes_over_http(live_server: LiveServer) -> None:

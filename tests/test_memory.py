@@ -1,4 +1,4 @@
-"""What the backend keeps out of memory: the memory freed while starting (backend.app.return_freed_memory) and the
+"""What the server keeps out of memory: the memory freed while starting (kernia_desktop_server.memory) and the
 modules the bundled backend has no use for."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from backend.app import return_freed_memory
 from bench.stack_floor import resident_mb
-from tests.conftest import ROOT
+from kernia_desktop_server.memory import return_freed_memory
+from tests.support.server import ROOT
 
 
 def test_freed_memory_leaves_the_process() -> None:
@@ -34,9 +34,9 @@ def test_the_bundled_backend_serves_without_what_it_does_not_use(tmp_path: Path)
     script = """
 import sys, urllib.request
 from pathlib import Path
-from desktop.bundled import BundledBackend
+from kernia_desktop.bundled import BundledBackend
 
-backend = BundledBackend(Path(sys.argv[1]), "stable")
+backend = BundledBackend(Path(sys.argv[1]), "examples.notes.server:create_app", "stable")
 backend.start()
 backend.wait_started()
 print(urllib.request.urlopen(backend.auth_url + "/get-session").status)

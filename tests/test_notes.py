@@ -1,6 +1,6 @@
 import httpx
 
-from tests.conftest import bearer_user, sign_up
+from tests.support.server import bearer_user, sign_up
 
 
 async def test_notes_crud_by_bearer(client: httpx.AsyncClient) -> None:

@@ -14,14 +14,15 @@ from playwright.sync_api import Page, sync_playwright
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from backend.app import create_app
-from backend.auth.models import Account, Session, User
-from backend.auth.plugins.oauth.models import OAuthState
-from backend.auth.plugins.oauth.providers import providers_from_environment
-from backend.db import utcnow
-from tests.conftest import BASE, LiveServer, sign_up, started_client, unique_email
-from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
-from tests.system_browser import launch, new_page, sign_in_at_provider
+from examples.notes.server import create_app
+from kernia_desktop_server.auth.models import Account, Session, User
+from kernia_desktop_server.auth.plugins.oauth.models import OAuthState
+from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_environment
+from kernia_desktop_server.db import utcnow
+from tests.support.oauth_flows import back_at_app, login_name
+from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
+from tests.support.server import BASE, LiveServer, sign_up, started_client
+from tests.support.system_browser import launch, new_page, sign_in_at_provider
 
 CALLBACK = "/welcome"
 ERROR_CALLBACK = "/sign-in-failed"
@@ -40,7 +41,7 @@ def provider_browser() -> Iterator[httpx.Client]:
 
 
 async def count(app: FastAPI, model: type) -> int:
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         return await db.scalar(select(func.count()).select_from(model))
 
 
@@ -52,16 +53,6 @@ async def start(client: httpx.AsyncClient, **body: object) -> str:
     assert response.status_code == 200, response.text
     assert response.json()["redirect"] is True
     return response.json()["url"]
-
-
-async def back_at_app(client: httpx.AsyncClient, callback_url: str) -> httpx.Response:
-    """The browser following the provider's redirect back to the app's callback route."""
-    parts = urlsplit(callback_url)
-    return await client.get(f"{parts.path}?{parts.query}")
-
-
-def login_name() -> str:
-    return f"person{unique_email().split('-')[1].split('@')[0]}"
 
 
 async def test_sign_in_lands_on_callback_url_signed_in(
@@ -92,7 +83,7 @@ async def test_authorization_request_uses_pkce_and_keeps_the_verifier_on_the_ser
     query = parse_qs(urlsplit(authorize).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
     assert query["nonce"] and query["state"]
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         row = await db.scalar(select(OAuthState))
     assert row.code_verifier not in authorize and row.nonce in authorize
     assert row.state_hash != query["state"][0], "the state is stored hashed"
@@ -154,7 +145,7 @@ async def test_expired_state_is_refused(
     app: FastAPI, client: httpx.AsyncClient, provider_browser: httpx.Client
 ) -> None:
     callback = walk_provider(provider_browser, await start(client), login_name())
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         await db.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     landed = await back_at_app(client, callback)
@@ -177,7 +168,7 @@ async def test_form_post_answer_from_the_providers_page_signs_in(
 
 async def test_abandoned_flows_are_swept_when_a_new_one_starts(app: FastAPI, client: httpx.AsyncClient) -> None:
     await start(client)
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         await db.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     await start(client)
@@ -250,7 +241,7 @@ async def test_verified_email_links_to_the_existing_user(
     client.cookies.clear()
     await back_at_app(client, walk_provider(provider_browser, await start(client), login))
     assert (await client.get("/api/auth/get-session")).json()["user"]["id"] == existing["id"]
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         providers = set(await db.scalars(select(Account.provider_id).where(Account.user_id == existing["id"])))
     assert providers == {"credential", PROVIDER_ID}
 
@@ -265,7 +256,7 @@ async def test_unverified_email_never_links(
     landed = await back_at_app(client, walk_provider(provider_browser, await start(client), login))
     assert landed.headers["location"] == f"{ERROR_CALLBACK}?error=unable_to_link_account"
     assert await count(app, User) == users
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         assert await db.scalar(select(func.count()).where(Account.provider_id == PROVIDER_ID)) == 0
 
 

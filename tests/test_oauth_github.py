@@ -16,10 +16,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from backend.app import create_app
-from backend.auth.models import Account
-from backend.auth.plugins.oauth.providers import github
-from backend.settings import Settings
+from examples.notes.server import create_app
+from kernia_desktop_server.auth.models import Account
+from kernia_desktop_server.auth.plugins.oauth.plugin import OAuth
+from kernia_desktop_server.auth.plugins.oauth.providers import github
+from kernia_desktop_server.settings import Settings
+from tests.support.server import auth_of
 
 CLIENT_ID = "gh-client"
 CLIENT_SECRET = "gh-secret"
@@ -79,9 +81,8 @@ def fake_github() -> FakeGitHub:
 async def app(make_settings: Callable[..., Settings], fake_github: FakeGitHub) -> AsyncIterator[FastAPI]:
     environment = {"KERNIA_GITHUB_CLIENT_ID": CLIENT_ID, "KERNIA_GITHUB_CLIENT_SECRET": CLIENT_SECRET}
     app = create_app(make_settings(), providers=[github(environment)])
-    providers = app.state.oauth_providers
-    await providers.http.aclose()
-    providers.http = httpx.AsyncClient(transport=httpx.MockTransport(fake_github.handle))
+    [oauth] = [plugin for plugin in auth_of(app).plugins if isinstance(plugin, OAuth)]
+    oauth.sign_ins.providers.http = httpx.AsyncClient(transport=httpx.MockTransport(fake_github.handle))
     yield app
 
 
@@ -107,7 +108,7 @@ async def test_github_sign_in_uses_the_primary_verified_email(
         "octo",
         "https://a/octo.png",
     )
-    async with async_sessionmaker(app.state.auth.engine)() as db:
+    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
         account = await db.scalar(select(Account).where(Account.provider_id == "github"))
     assert account.account_id == "4242" and account.user_id == user["id"]
 

@@ -14,10 +14,15 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from backend.auth.plugins.oauth.protocol import OAuthFailure, ProviderClient
-from backend.auth.plugins.oauth.providers import ProviderConfig, github, google, providers_from_environment
-from backend.auth.tokens import random_token
-from tests.openid_provider import PROVIDER_ID, REDIRECT_URI, OpenIdProvider, walk_provider
+from kernia_desktop_server.auth.plugins.oauth.protocol import OAuthFailure, ProviderClient
+from kernia_desktop_server.auth.plugins.oauth.providers import (
+    ProviderConfig,
+    github,
+    google,
+    providers_from_environment,
+)
+from kernia_desktop_server.auth.tokens import random_token
+from tests.support.openid_provider import PROVIDER_ID, REDIRECT_URI, OpenIdProvider, walk_provider
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 import pytest
 from starlette.requests import Request
 
-from backend.auth.errors import AuthError
-from backend.auth.rate_limit import RateLimiter, client_address
-from backend.settings import Settings
+from kernia_desktop_server.auth.errors import ApiError
+from kernia_desktop_server.auth.rate_limit import RateLimiter, client_address
+from kernia_desktop_server.settings import Settings
 
 
 class FakeClock:
@@ -19,13 +19,13 @@ def test_limit_counts_per_key_and_resets_after_the_window() -> None:
     limiter = RateLimiter(Settings(rate_limit_window=60), clock)
     for _ in range(3):
         limiter.hit(["a"], 3)
-    with pytest.raises(AuthError) as refused:
+    with pytest.raises(ApiError) as refused:
         limiter.hit(["a"], 3)
     assert refused.value.status == 429
     assert refused.value.headers["Retry-After"] == "60"
     limiter.hit(["b"], 3)
     clock.now += 30
-    with pytest.raises(AuthError) as refused:
+    with pytest.raises(ApiError) as refused:
         limiter.hit(["a"], 3)
     assert refused.value.headers["Retry-After"] == "30"
     clock.now += 31
@@ -35,7 +35,7 @@ def test_limit_counts_per_key_and_resets_after_the_window() -> None:
 def test_any_key_over_its_limit_refuses() -> None:
     limiter = RateLimiter(Settings(), FakeClock())
     limiter.hit(["address:1", "account:x"], 1)
-    with pytest.raises(AuthError):
+    with pytest.raises(ApiError):
         limiter.hit(["address:2", "account:x"], 1)
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import PASSWORD, LiveServer, unique_email
-from tests.services import descendants
+from tests.support.desktop import descendants
+from tests.support.server import PASSWORD, LiveServer, unique_email
 
 CONNECTIONS = 16
 MAX_ROUNDS = 20

@@ -1,7 +1,7 @@
 import httpx
 
-from backend.app import create_app
-from tests.conftest import PASSWORD, bearer_user, sign_up, started_client, unique_email
+from examples.notes.server import create_app
+from tests.support.server import PASSWORD, bearer_user, sign_up, started_client, unique_email
 
 EVIL = "https://evil.example"
 

@@ -4,8 +4,8 @@ from datetime import datetime
 import httpx
 from fastapi import FastAPI
 
-from backend.app import create_app
-from tests.conftest import bearer_user, sign_up, started_client
+from examples.notes.server import create_app
+from tests.support.server import bearer_user, sign_up, started_client
 
 
 def parse(value: str) -> datetime:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.settings import ConfigurationError, Settings
-from tests.conftest import ROOT
+from kernia_desktop_server.settings import ConfigurationError, Settings
+from tests.support.server import ROOT
 
 
 def test_loopback_run_generates_one_secret_and_keeps_it(tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_server_refuses_to_start_on_public_address_without_secret(tmp_path: Path
     env = {key: value for key, value in os.environ.items() if key != "KERNIA_SECRET"}
     env["KERNIA_DATA_DIR"] = str(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "backend", "--host", "0.0.0.0", "--port", "0"],
+        [sys.executable, "-m", "kernia_desktop_server", "--host", "0.0.0.0", "--port", "0"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,6 +1,6 @@
 from urllib.parse import quote
 
-from backend.auth.tokens import random_token, sign, token_hash, unsign
+from kernia_desktop_server.auth.tokens import random_token, sign, token_hash, unsign
 
 SECRET = b"s" * 48
 

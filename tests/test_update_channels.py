@@ -3,6 +3,7 @@ whose callback belongs to another. Runs against the real OpenID provider, on SQL
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,19 +13,28 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from backend.app import create_app
-from backend.auth.plugins.oauth.providers import providers_from_environment
-from backend.channels import channel_callback_url
-from backend.settings import Settings
-from desktop.account import Account
-from desktop.bundled import BundledBackend
-from desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
-from desktop.partition import DEFAULT_PARTITION
-from desktop.settings import DesktopSettings
-from tests.conftest import BASE, PASSWORD, LiveServer, unique_email
-from tests.desktop.test_sign_in_flows import HttpWindow, HttpWindowHost, shell_account
-from tests.openid_provider import PROVIDER_ID, OpenIdProvider
-from tests.test_desktop_handoff import authorize_path, code_of, exchange, run_flow
+from examples.notes.server import create_app
+from kernia_desktop.account import Account
+from kernia_desktop.bundled import BundledBackend
+from kernia_desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
+from kernia_desktop.partition import DEFAULT_PARTITION
+from kernia_desktop.platform import IsCallback
+from kernia_desktop.settings import DesktopSettings
+from kernia_desktop_server import ConfigurationError, KerniaAuth, Plugin, Settings, desktop, oauth
+from kernia_desktop_server.auth.plugins.desktop.plugin import Desktop
+from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_environment
+from kernia_desktop_server.channels import channel_callback_url
+from tests.support.oauth_flows import (
+    HttpWindow,
+    HttpWindowHost,
+    authorize_path,
+    code_of,
+    exchange,
+    run_flow,
+    shell_account,
+)
+from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider
+from tests.support.server import BASE, NOTES_SERVER, PASSWORD, LiveServer, unique_email
 
 STABLE_CALLBACK = f"{BASE}/api/auth/desktop/callback/stable"
 # The beta builds come back to a page of their own, on an origin of their own.
@@ -38,27 +48,47 @@ def app(make_settings, openid_provider: OpenIdProvider) -> FastAPI:  # type: ign
     return create_app(settings, providers=providers_from_environment(openid_provider.environment()))
 
 
-def test_channels_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def desktop_plugin_of(tmp_path: Path, base_url: str, *plugins: Plugin) -> tuple[KerniaAuth, Desktop]:
+    auth = KerniaAuth(Settings(base_url=base_url, data_dir=tmp_path), plugins=[oauth([]), *plugins])
+    [plugin] = [plugin for plugin in auth.plugins if isinstance(plugin, Desktop)]
+    return auth, plugin
+
+
+def test_channels_are_read_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KERNIA_DESKTOP_CHANNELS", f" stable , beta={BETA_CALLBACK} ")
-    settings = Settings(base_url="https://auth.example.com/api/auth")
-    assert settings.desktop_callbacks == {
+    auth, plugin = desktop_plugin_of(tmp_path, "https://auth.example.com/api/auth", desktop())
+    assert plugin.callbacks == {
         "stable": "https://auth.example.com/api/auth/desktop/callback/stable",
         "beta": BETA_CALLBACK,
     }
-    assert {"https://auth.example.com", "https://beta.example.com"} <= settings.all_trusted_origins
+    assert {"https://auth.example.com", "https://beta.example.com"} <= auth.trusted_origins
     monkeypatch.delenv("KERNIA_DESKTOP_CHANNELS")
-    assert Settings().desktop_callbacks == {"stable": "http://127.0.0.1:8000/api/auth/desktop/callback/stable"}
+    _, plugin = desktop_plugin_of(tmp_path, "http://127.0.0.1:8000/api/auth", desktop())
+    assert plugin.callbacks == {"stable": "http://127.0.0.1:8000/api/auth/desktop/callback/stable"}
+
+
+def test_channels_given_in_code_win_over_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KERNIA_DESKTOP_CHANNELS", "stable,beta")
+    _, plugin = desktop_plugin_of(tmp_path, "https://auth.example.com/api/auth", desktop(channels=["nightly"]))
+    assert plugin.callbacks == {"nightly": "https://auth.example.com/api/auth/desktop/callback/nightly"}
+    with pytest.raises(ConfigurationError, match="not a channel name"):
+        desktop_plugin_of(tmp_path, "https://auth.example.com/api/auth", desktop(channels=["Nightly"]))
+
+
+def test_the_desktop_plugin_needs_the_oauth_plugin(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="desktop plugin needs"):
+        KerniaAuth(Settings(data_dir=tmp_path), plugins=[desktop()])
 
 
 @pytest.mark.parametrize(
     ("channels", "complaint"),
     [
         ("Stable", "not a channel name"),
-        ("stable,stable", "names a channel twice"),
+        ("stable,stable", "a channel is named twice"),
         ("beta=ftp://beta.example.com/callback", "not a callback URL"),
         ("beta=https://beta.example.com/callback#app", "not a callback URL"),
         ("x" * 33, "not a channel name"),
-        ("", "lists no channel"),
+        ("", "no channel is listed"),
         ("stable,beta=", "names no callback URL"),
         ("beta=/desktop/callback", "not a callback URL"),
         ("beta=https://user@beta.example.com/callback", "not a callback URL"),
@@ -70,10 +100,10 @@ def test_malformed_channels_are_refused_with_a_clear_message(channels: str, comp
         Settings(desktop_channels=channels)
 
 
-def test_callback_urls_are_kept_in_the_spelling_a_web_view_reports() -> None:
-    settings = Settings(desktop_channels="stable,beta=HTTPS://Beta.Example.com:443")
-    assert settings.desktop_callbacks["beta"] == "https://beta.example.com/"
-    assert "https://beta.example.com" in settings.all_trusted_origins
+def test_callback_urls_are_kept_in_the_spelling_a_web_view_reports(tmp_path: Path) -> None:
+    auth, plugin = desktop_plugin_of(tmp_path, BASE, desktop(["stable", "beta=HTTPS://Beta.Example.com:443"]))
+    assert plugin.callbacks["beta"] == "https://beta.example.com/"
+    assert "https://beta.example.com" in auth.trusted_origins
     shell = SocialSignIn(HttpWindowHost("unused"), 60, lambda url: False, lambda parent: None, "beta", BETA_CALLBACK)
     assert shell.callback_url == BETA_CALLBACK
 
@@ -144,7 +174,7 @@ async def test_each_channels_origin_is_trusted_and_no_other(client: httpx.AsyncC
 async def test_every_channels_landing_page_is_served(client: httpx.AsyncClient) -> None:
     for path in ("/api/auth/desktop/callback", "/api/auth/desktop/callback/beta"):
         page = await client.get(path)
-        assert page.status_code == 200 and "Return to Kernia Desktop" in page.text
+        assert page.status_code == 200 and "Return to the app" in page.text
 
 
 def test_a_build_stops_only_at_its_own_callback() -> None:
@@ -162,11 +192,11 @@ def test_a_build_stops_only_at_its_own_callback() -> None:
 def test_a_shells_channel_and_callback_are_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "beta")
     monkeypatch.setenv("KERNIA_DESKTOP_CALLBACK_URL", BETA_CALLBACK)
-    settings = DesktopSettings.load()
+    settings = DesktopSettings.load("acme")
     assert (settings.channel, settings.callback_url) == ("beta", BETA_CALLBACK)
     monkeypatch.setenv("KERNIA_DESKTOP_CHANNEL", "Beta!")
     with pytest.raises(ValueError, match="not a channel name"):
-        DesktopSettings.load()
+        DesktopSettings.load("acme")
 
 
 @pytest.fixture
@@ -199,15 +229,16 @@ class WindowSteeredToBeta(HttpWindowHost):
         self,
         parent: Any,
         url: str,
-        callback_url: str,
+        is_shells_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
     ) -> HttpWindow:
         authorize, _, query = url.partition("?")
         beta_callback = authorize.replace("/desktop/authorize", "/desktop/callback/beta")
         steered = dict(parse_qsl(query)) | {"channel": "beta", "redirect_uri": beta_callback}
+        lands_at_beta = functools.partial(is_callback, callback_url=beta_callback)
         return super().open_auth_window(
-            parent, f"{authorize}?{urlencode(steered)}", beta_callback, on_callback, on_closed
+            parent, f"{authorize}?{urlencode(steered)}", lands_at_beta, on_callback, on_closed
         )
 
 
@@ -225,7 +256,7 @@ def test_a_bundled_backend_serves_its_shells_channel(
 ) -> None:
     for name, value in openid_provider.environment().items():
         monkeypatch.setenv(name, value)
-    backend = BundledBackend(tmp_path / "backend", "beta")
+    backend = BundledBackend(tmp_path / "backend", NOTES_SERVER, "beta")
     backend.start()
     try:
         backend.wait_started()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.support.server import ROOT
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 CHECKER = Path(sys.executable).with_name("check-jsonschema")
@@ -38,6 +38,9 @@ def test_the_package_workflow_builds_and_smoke_tests_on_macos_and_windows() -> N
     job = workflow["jobs"]["package"]
     assert set(job["strategy"]["matrix"]["os"]) == {"macos-latest", "windows-latest"}
     commands = [step.get("run", "") for step in job["steps"]]
-    assert "python -m release.build" in commands
+    # The project installed with the versions its tests ran with here, then the notes app built and smoke tested.
+    assert 'python -m pip install -c constraints.txt -e ".[dev]"' in commands
+    assert (ROOT / "constraints.txt").is_file()
+    assert "python -m release.build --app examples.notes.app:app" in commands
     assert "python -m release.smoke dist/kernia-desktop" in commands
     assert job["env"]["KERNIA_DESKTOP_SERVER_URL"].startswith("http://127.0.0.1:")

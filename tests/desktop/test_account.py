@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from desktop.account import OFFLINE_NOTICE, Account
-from desktop.client import AuthClient
-from desktop.partition import DEFAULT_PARTITION, Partition
-from desktop.vault import Vault, VaultHealth
-from tests.conftest import PASSWORD, LiveServer, free_port, unique_email
-from tests.fakes import MemoryStore
+from kernia_desktop.account import OFFLINE_NOTICE, Account
+from kernia_desktop.client import AuthClient
+from kernia_desktop.partition import DEFAULT_PARTITION, Partition
+from kernia_desktop.vault import Vault, VaultHealth
+from tests.support.fakes import MemoryStore
+from tests.support.server import PASSWORD, LiveServer, free_port, unique_email
 
 
 def account_for(base_url: str, store: MemoryStore) -> Account:
@@ -25,28 +25,28 @@ def store() -> MemoryStore:
 
 
 @pytest.fixture
-def signed_in(live_server: LiveServer, store: MemoryStore) -> Iterator[Account]:
-    account = account_for(f"{live_server.url}/api/auth", store)
+def signed_in(sqlite_live_server: LiveServer, store: MemoryStore) -> Iterator[Account]:
+    account = account_for(f"{sqlite_live_server.url}/api/auth", store)
     account.adopt(account.client.sign_up_email("Restored", unique_email(), PASSWORD))
     yield account
     account.client.close()
 
 
 def test_restore_signs_back_in_from_the_keyring(
-    live_server: LiveServer, signed_in: Account, store: MemoryStore
+    sqlite_live_server: LiveServer, signed_in: Account, store: MemoryStore
 ) -> None:
-    restored = account_for(f"{live_server.url}/api/auth", store)
+    restored = account_for(f"{sqlite_live_server.url}/api/auth", store)
     restored.restore()
     assert restored.signed_in and restored.user == signed_in.user
     assert restored.state() == {"user": signed_in.user, "notice": None, "partition": DEFAULT_PARTITION}
 
 
 def test_a_session_revoked_elsewhere_is_forgotten(
-    live_server: LiveServer, signed_in: Account, store: MemoryStore
+    sqlite_live_server: LiveServer, signed_in: Account, store: MemoryStore
 ) -> None:
     token = store.entries[("kernia-desktop:test", DEFAULT_PARTITION)]
     signed_in.client.revoke_sessions(token)
-    restored = account_for(f"{live_server.url}/api/auth", store)
+    restored = account_for(f"{sqlite_live_server.url}/api/auth", store)
     restored.restore()
     assert not restored.signed_in and restored.user is None
     assert store.entries == {}

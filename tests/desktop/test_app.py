@@ -1,4 +1,4 @@
-"""The real app (`python -m desktop`) on a virtual display, driven through its windows with Playwright over
+"""The notes app (`python -m examples.notes`) on a virtual display, driven through its windows with Playwright over
 QtWebEngine's remote debugging, with a real Secret Service holding its credential."""
 
 from __future__ import annotations
@@ -8,95 +8,33 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import secretstorage
-from playwright.sync_api import Page, Playwright
-from PySide6.QtGui import QImage
-from secretstorage.exceptions import ItemNotFoundException
+from playwright.sync_api import Playwright
 
-from desktop.partition import DEFAULT_PARTITION
-from tests.conftest import PASSWORD, ROOT, LiveServer, unique_email
-from tests.openid_provider import PROVIDER_ID, OpenIdProvider
-from tests.services import DesktopApp, LaunchApp, SecretService, alive, descendants
-
-ARTIFACTS = ROOT / "test-artifacts"
-LOCAL_SERVICE = "kernia-desktop:local"
-
-
-@contextmanager
-def main_page(playwright: Playwright, app: DesktopApp) -> Iterator[Page]:
-    """The app's first window, over CDP; the connection is dropped on exit (the app keeps running)."""
-    app.wait_for_devtools()
-    browser = playwright.chromium.connect_over_cdp(app.devtools, no_defaults=True)
-    try:
-        context = browser.contexts[0]
-        yield context.pages[0] if context.pages else context.wait_for_event("page")
-    finally:
-        browser.close()
-
-
-def sign_up(page: Page, name: str, email: str) -> None:
-    page.wait_for_selector("body[data-view=signed-out]")
-    page.click("#tab-sign-up")
-    page.fill("#sign-up-form input[name=name]", name)
-    page.fill("#sign-up-form input[name=email]", email)
-    page.fill("#sign-up-form input[name=password]", PASSWORD)
-    page.click("#sign-up-form button[type=submit]")
-    page.wait_for_selector("body[data-view=signed-in]")
-
-
-def keyring_secrets(keyring: SecretService, service: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", keyring.address)
-    connection = secretstorage.dbus_init()
-    try:
-        found = []
-        for item in secretstorage.search_items(connection, {"service": service, "username": DEFAULT_PARTITION}):
-            try:
-                found.append(item.get_secret().decode())
-            except ItemNotFoundException:
-                pass  # deleted between the search and the read: the app signed out meanwhile
-        return found
-    finally:
-        connection.close()
-
-
-def files_containing(secret: str, *roots: Path) -> list[Path]:
-    needles = [secret.encode(), secret.split(".")[0].encode()]
-    return [
-        path
-        for root in roots
-        for path in root.rglob("*")
-        if path.is_file() and not path.is_symlink() and any(needle in path.read_bytes() for needle in needles)
-    ]
-
-
-def distinct_colours(png: Path) -> int:
-    image = QImage(str(png))
-    assert not image.isNull(), png
-    step_x, step_y = max(1, image.width() // 50), max(1, image.height() // 50)
-    return len({image.pixel(x, y) for x in range(0, image.width(), step_x) for y in range(0, image.height(), step_y)})
-
-
-def stop_with(app: DesktopApp, number: signal.Signals, within: float = 5.0) -> None:
-    """Signals the app; it must exit 0 in time and leave none of its processes behind."""
-    assert app.process is not None
-    children = descendants(app.process.pid)
-    assert children, "QtWebEngine runs its renderers in child processes"
-    started = time.monotonic()
-    app.signal(number)
-    assert app.wait(timeout=within + 5) == 0, app.report()
-    assert time.monotonic() - started < within
-    time.sleep(0.5)
-    assert not [pid for pid in children if alive(pid)]
+from kernia_desktop.partition import DEFAULT_PARTITION
+from tests.support.desktop import (
+    ARTIFACTS,
+    LOCAL_SERVICE,
+    LaunchApp,
+    alive,
+    descendants,
+    distinct_colours,
+    files_containing,
+    main_page,
+    sign_up_in_window,
+    stop_with,
+    wait_until,
+)
+from tests.support.keyring import SecretService, keyring_secrets
+from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider
+from tests.support.server import PASSWORD, LiveServer, unique_email
 
 
 def test_sign_up_in_the_window_then_a_relaunch_is_signed_in(
-    launch_app: LaunchApp, app_keyring: SecretService, playwright: Playwright, monkeypatch: pytest.MonkeyPatch
+    launch_app: LaunchApp, app_keyring: SecretService, playwright: Playwright
 ) -> None:
     email = unique_email("desktop")
     launched_at = time.monotonic()
@@ -104,8 +42,8 @@ def test_sign_up_in_the_window_then_a_relaunch_is_signed_in(
     with main_page(playwright, app) as page:
         page.wait_for_selector("body[data-view=signed-out]")
         print(f"launch to the sign-in view: {time.monotonic() - launched_at:.2f} s")
-        assert page.url.startswith("file://") and page.url.endswith("/backend/renderer/index.html")
-        sign_up(page, "Ada Lovelace", email)
+        assert page.url.startswith("file://") and page.url.endswith("/examples/notes/ui/index.html")
+        sign_up_in_window(page, "Ada Lovelace", email)
         assert email in page.inner_text("#whoami-name")
         assert page.evaluate("document.cookie") == ""
         ARTIFACTS.mkdir(exist_ok=True)
@@ -114,7 +52,7 @@ def test_sign_up_in_the_window_then_a_relaunch_is_signed_in(
     assert screenshot.stat().st_size > 10_000
     assert distinct_colours(screenshot) > 5
 
-    [token] = keyring_secrets(app_keyring, LOCAL_SERVICE, monkeypatch)
+    [token] = keyring_secrets(app_keyring, LOCAL_SERVICE)
     assert token
     stop_with(app, signal.SIGTERM)
     assert (app.data_dir / "backend").is_dir()
@@ -156,15 +94,6 @@ def top_window(display: str) -> str:
     return re.findall(r'^\s+0x[0-9a-f]+ "(Kernia Desktop[^"]*)"', tree, re.MULTILINE)[0]
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
-
-
 def test_a_second_launch_brings_the_first_to_the_front_and_exits(launch_app: LaunchApp, playwright: Playwright) -> None:
     app = launch_app()
     display = app.env["DISPLAY"]
@@ -189,7 +118,7 @@ def test_windows_share_their_partition_and_nothing_else(launch_app: LaunchApp, p
     email = unique_email("partition")
     app = launch_app()
     with main_page(playwright, app) as main:
-        sign_up(main, "Grace Hopper", email)
+        sign_up_in_window(main, "Grace Hopper", email)
         main.evaluate("localStorage.setItem('seen', 'main')")
         windows = {}
         for partition in (DEFAULT_PARTITION, "scratch"):
@@ -211,25 +140,24 @@ def test_windows_share_their_partition_and_nothing_else(launch_app: LaunchApp, p
     assert not (app.data_dir / "partitions" / "scratch").exists()
 
 
-def test_remote_mode_serves_the_packaged_renderer_and_starts_no_backend(
+def test_remote_mode_serves_the_apps_renderer_and_starts_no_backend(
     tmp_path: Path,
     launch_app: LaunchApp,
     app_keyring: SecretService,
     playwright: Playwright,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server = LiveServer(tmp_path / "server", f"sqlite+aiosqlite:///{tmp_path / 'server.db'}").start()
     try:
         email = unique_email("remote")
         app = launch_app(KERNIA_DESKTOP_SERVER=f"{server.url}/api/auth")
         with main_page(playwright, app) as page:
-            assert page.url.startswith("file://") and page.url.endswith("/backend/renderer/index.html")
+            assert page.url.startswith("file://") and page.url.endswith("/examples/notes/ui/index.html")
             assert app.server_origin() == server.url
-            sign_up(page, "Remote User", email)
+            sign_up_in_window(page, "Remote User", email)
         stop_with(app, signal.SIGTERM)
         signed_in = httpx.post(f"{server.url}/api/auth/sign-in/email", json={"email": email, "password": PASSWORD})
         assert signed_in.status_code == 200
-        assert keyring_secrets(app_keyring, f"kernia-desktop:{server.url}", monkeypatch)
+        assert keyring_secrets(app_keyring, f"kernia-desktop:{server.url}")
         assert not (app.data_dir / "backend").exists()
     finally:
         server.stop()

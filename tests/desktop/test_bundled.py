@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.local_sessions import confirmed_session
-from desktop.bundled import BundledBackend, BundledClient
-from tests.conftest import PASSWORD, unique_email
+from kernia_desktop.bundled import BundledBackend, BundledClient
+from kernia_desktop_server.local_sessions import confirmed_session
+from tests.support.server import NOTES_SERVER, PASSWORD, unique_email
 
 
 def test_a_request_sent_before_the_backend_loads_is_answered_once_it_serves(tmp_path: Path) -> None:
-    backend = BundledBackend(tmp_path / "backend", "stable")
+    backend = BundledBackend(tmp_path / "backend", NOTES_SERVER, "stable")
     try:
         # Connected and sent before the app is even imported: the socket already listens, the kernel holds it.
         with socket.create_connection(("127.0.0.1", backend.port), timeout=60) as early:
@@ -37,7 +37,7 @@ def test_a_request_sent_before_the_backend_loads_is_answered_once_it_serves(tmp_
 def test_a_backend_that_cannot_start_says_why(tmp_path: Path) -> None:
     occupied = tmp_path / "backend"
     occupied.write_text("a file where the data dir should be")
-    backend = BundledBackend(occupied, "stable")
+    backend = BundledBackend(occupied, NOTES_SERVER, "stable")
     backend.start()
     with pytest.raises(RuntimeError, match="the bundled backend failed"):
         backend.wait_started()
@@ -48,7 +48,7 @@ def test_a_backend_that_cannot_start_says_why(tmp_path: Path) -> None:
 def signed_up(backend_dir: Path) -> tuple[str, dict[str, Any]]:
     """A new account on a bundled backend of `backend_dir`: its credential, and the backend's get-session answer
     for it. The backend is stopped again."""
-    backend = BundledBackend(backend_dir, "stable")
+    backend = BundledBackend(backend_dir, NOTES_SERVER, "stable")
     try:
         backend.start()
         backend.wait_started()
@@ -66,7 +66,7 @@ def relaunch(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any], BundledBacke
     """An account's credential and the backend's get-session answer for it, then a new bundled backend of the
     same data dir, not started: the app's relaunch."""
     token, answer = signed_up(tmp_path / "backend")
-    backend = BundledBackend(tmp_path / "backend", "stable")
+    backend = BundledBackend(tmp_path / "backend", NOTES_SERVER, "stable")
     yield token, answer, backend
     backend.stop()
 

@@ -1,4 +1,5 @@
-"""The platform-independent parts of the app (desktop/app.py), with the GUI and the server stood in for."""
+"""The platform-independent parts of the running app (kernia_desktop.shell), with the GUI and the server stood in
+for."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from urllib.request import url2pathname
 import httpx
 import pytest
 
-from desktop.app import DesktopApp, Server, renderer_url
-from desktop.client import AuthClient, ServerError
-from desktop.partition import DEFAULT_PARTITION, Partition
-from desktop.settings import DesktopSettings
-from desktop.vault import Vault, VaultHealth
-from tests.fakes import MemoryStore
+from kernia_desktop.client import AuthClient, ServerError
+from kernia_desktop.partition import DEFAULT_PARTITION, Partition
+from kernia_desktop.settings import DesktopSettings
+from kernia_desktop.shell import AppDefinition, Server, Shell, renderer_url
+from kernia_desktop.vault import Vault, VaultHealth
+from tests.support.fakes import MemoryStore
 
 AUTH_URL = "https://api.example.com/api/auth"
 USER = {"id": "u1", "name": "Ada", "email": "ada@example.com"}
@@ -42,22 +43,28 @@ def server_answering(routes: dict[str, httpx.Response]) -> AuthClient:
     return AuthClient(AUTH_URL, transport=httpx.MockTransport(answer))
 
 
-def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> DesktopApp:
-    vault = Vault("kernia-desktop:https://api.example.com", store, VaultHealth(True, "test"))
+def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> Shell:
+    vault = Vault("acme:https://api.example.com", store, VaultHealth(True, "test"))
     settings = DesktopSettings(data_dir=tmp_path)
-    return DesktopApp(gui, Server.remote(AUTH_URL), lambda: client, lambda: vault, settings)  # type: ignore[arg-type]
+    definition = AppDefinition("acme", "Acme", tmp_path, (800, 600), None, None, {})
+    return Shell(gui, Server.remote(AUTH_URL, "acme"), lambda: client, lambda: vault, settings, definition)  # type: ignore[arg-type]
 
 
 def test_a_remote_server_has_a_keyring_service_of_its_own() -> None:
-    server = Server.remote(AUTH_URL)
-    assert server.keyring_service == "kernia-desktop:https://api.example.com"
+    server = Server.remote(AUTH_URL, "acme")
+    assert server.keyring_service == "acme:https://api.example.com"
     assert server.host == "api.example.com"
 
 
-def test_the_renderer_is_the_packages_own_page_for_every_server() -> None:
-    page = renderer_url("/?view=notes#top")
-    assert page.startswith("file://") and page.endswith("/backend/renderer/index.html?view=notes#top")
-    assert Path(url2pathname(urlsplit(page).path)).is_file()
+def test_a_renderer_folder_is_its_index_page_whatever_the_path(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html>")
+    page = renderer_url(tmp_path, "/?view=notes#top")
+    assert page.startswith("file://") and page.endswith("/index.html?view=notes#top")
+    assert Path(url2pathname(urlsplit(page).path)) == tmp_path / "index.html"
+
+
+def test_a_development_servers_renderer_takes_the_path() -> None:
+    assert renderer_url("http://localhost:5173/", "/settings?tab=keys") == "http://localhost:5173/settings?tab=keys"
 
 
 def test_providers_carry_their_flow(tmp_path: Path) -> None:
@@ -92,7 +99,7 @@ def test_one_account_per_partition_restored_from_the_keyring_and_signing_out_cle
         {"GET /api/auth/get-session": httpx.Response(200, json=session), "POST /api/auth/sign-out": httpx.Response(200)}
     )
     store = MemoryStore()
-    store.set_password("kernia-desktop:https://api.example.com", DEFAULT_PARTITION, "stored-token")
+    store.set_password("acme:https://api.example.com", DEFAULT_PARTITION, "stored-token")
     gui = CookieRecordingGui()
     app = make_app(client, store, gui, tmp_path)
 

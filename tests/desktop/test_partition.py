@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.partition import DEFAULT_PARTITION, InvalidPartition, Partition
+from kernia_desktop.partition import DEFAULT_PARTITION, InvalidPartition, Partition
 
 
 def test_persistent_partition_has_its_own_folder(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""desktop.processes.stop_process: asked to end (SIGTERM), then made to (SIGKILL)."""
+"""kernia_desktop.processes.stop_process: asked to end (SIGTERM), then made to (SIGKILL)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from desktop.processes import stop_process
+from kernia_desktop.processes import stop_process
 
 
 def started(code: str) -> subprocess.Popen[str]:

@@ -1,5 +1,5 @@
 """PySide6 checks every module imported after it for PySide6 in its source. The shell has it answer from the
-module's file (desktop.qt.answer_pyside_module_check_from_files), never through the module's own attributes."""
+module's file (kernia_desktop.qt.answer_pyside_module_check_from_files), never through the module's own attributes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from desktop.qt import answer_pyside_module_check_from_files, module_source_names_pyside
+from kernia_desktop.qt import answer_pyside_module_check_from_files, module_source_names_pyside
 
 
 def loaded(tmp_path: Path, name: str, source: str) -> ModuleType:
@@ -48,4 +48,4 @@ def test_the_module_check_answers_from_the_file_without_running_the_modules_geta
 def test_modules_without_a_source_file_do_not_name_pyside() -> None:
     assert not module_source_names_pyside(sys)
     assert not module_source_names_pyside(ModuleType("made_in_memory"))
-    assert module_source_names_pyside(sys.modules["desktop.qt"])
+    assert module_source_names_pyside(sys.modules["kernia_desktop.qt"])

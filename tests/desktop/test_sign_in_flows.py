@@ -2,7 +2,7 @@
 
 The embedded window is stood in for by an HTTP client that follows it hop by hop (the Qt window itself is
 tested by the app tests); the system flow uses the real loopback listener and a real browser (Chromium, driven
-by tests/system_browser.py through the standard BROWSER variable)."""
+by tests/support/system_browser.py through the standard BROWSER variable)."""
 
 from __future__ import annotations
 
@@ -11,64 +11,19 @@ import sys
 import threading
 import time
 import webbrowser
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from desktop.account import Account
-from desktop.client import AuthClient
-from desktop.loopback import LoopbackListener
-from desktop.oauth import CANCELLED, SIGNED_IN, TIMED_OUT, SocialSignIn, flow_for, is_callback
-from desktop.partition import DEFAULT_PARTITION, Partition
-from desktop.vault import Vault, VaultHealth
-from tests.conftest import ROOT, LiveServer
-from tests.fakes import MemoryStore
-from tests.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
-
-
-class HttpWindow:
-    """Follows the embedded window's navigations with an HTTP client, as the Qt window would."""
-
-    def __init__(self, login: str) -> None:
-        self.login = login
-        self.closed = False
-        self.reached = ""
-
-    def open(self, url: str, callback_url: str, on_callback: Callable[[str], None]) -> None:
-        def navigate() -> None:
-            with httpx.Client() as browser:
-                to_provider = browser.get(url).headers["location"]
-                back = browser.get(walk_provider(browser, to_provider, self.login))
-                self.reached = back.headers["location"]
-                assert is_callback(self.reached, callback_url), self.reached
-                on_callback(self.reached)
-
-        threading.Thread(target=navigate, daemon=True).start()
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class HttpWindowHost:
-    def __init__(self, login: str) -> None:
-        self.window = HttpWindow(login)
-        self.parents: list[Any] = []
-
-    def open_auth_window(
-        self,
-        parent: Any,
-        url: str,
-        callback_url: str,
-        on_callback: Callable[[str], None],
-        on_closed: Callable[[], None],
-    ) -> HttpWindow:
-        self.parents.append(parent)
-        self.window.open(url, callback_url, on_callback)
-        return self.window
+from kernia_desktop.account import Account
+from kernia_desktop.loopback import LoopbackListener
+from kernia_desktop.oauth import CANCELLED, SIGNED_IN, TIMED_OUT, SocialSignIn, flow_for
+from tests.support.oauth_flows import HttpWindowHost, shell_account
+from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider
+from tests.support.server import ROOT, LiveServer
 
 
 @pytest.fixture
@@ -77,18 +32,6 @@ def server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[LiveServ
     live.start()
     yield live
     live.stop()
-
-
-@contextmanager
-def shell_account(auth_url: str) -> Iterator[Account]:
-    """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
-    client = AuthClient(auth_url)
-    try:
-        yield Account(
-            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
-        )
-    finally:
-        client.close()
 
 
 @pytest.fixture
@@ -115,7 +58,7 @@ def test_embedded_flow_signs_in_through_the_hand_off(account: Account) -> None:
 def system_browser(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """BROWSER names the Chromium stand-in; webbrowser reads it afresh."""
     report = tmp_path / "browser-report.json"
-    monkeypatch.setenv("BROWSER", f"{sys.executable} {ROOT / 'tests' / 'system_browser.py'} %s &")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {ROOT / 'tests' / 'support' / 'system_browser.py'} %s &")
     monkeypatch.setenv("KERNIA_TEST_BROWSER_REPORT", str(report))
     monkeypatch.setattr(webbrowser, "_tryorder", None)
     return report
@@ -224,7 +167,6 @@ def test_listener_takes_one_matching_callback_and_refuses_the_rest() -> None:
 def test_flow_choice_per_provider() -> None:
     assert flow_for("google", None, {}) == "system"
     assert flow_for("github", None, {}) == "embedded"
-    assert flow_for("github", None, {"KERNIA_DESKTOP_FLOW_GITHUB": "system"}) == "system"
-    assert flow_for("google", None, {"KERNIA_DESKTOP_FLOW_GOOGLE": "embedded"}) == "embedded"
-    assert flow_for("google", "embedded", {"KERNIA_DESKTOP_FLOW_GOOGLE": "system"}) == "embedded"
-    assert flow_for("corp", None, {"KERNIA_DESKTOP_FLOW_CORP": "nonsense"}) == "embedded"
+    assert flow_for("github", None, {"github": "system"}) == "system"
+    assert flow_for("google", None, {"google": "embedded"}) == "embedded"
+    assert flow_for("google", "embedded", {"google": "system"}) == "embedded"

@@ -2,8 +2,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringError
 
-from desktop.vault import SYSTEM_BACKENDS, Vault, VaultHealth, check_health, system_backend
-from tests.fakes import MemoryStore
+from kernia_desktop.vault import SYSTEM_BACKENDS, Vault, VaultHealth, check_health, system_backend
+from tests.support.fakes import MemoryStore
 
 
 class BrokenStore(MemoryStore):

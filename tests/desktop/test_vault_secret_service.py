@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import secretstorage
 
-from desktop.vault import Vault
-from tests.services import SecretService
+from kernia_desktop.vault import Vault
+from tests.support.keyring import SecretService
 
 
 def test_round_trip_in_the_real_keyring(session_bus: SecretService) -> None:

@@ -1,1 +1,0 @@
-"""The app's own API, protected by the auth core."""

@@ -1,0 +1,1 @@
+"""The auth core (sessions, cookies, credentials, origins, rate limits, errors) and its plugins."""

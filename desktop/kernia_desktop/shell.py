@@ -1,0 +1,306 @@
+"""The running app, the same on every platform: one instance per data dir, the bundled backend or a remote server,
+the keyring, one account per partition, the windows, and a clean exit.
+
+The GUI platform is reached only through `platform.GuiPlatform`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from kernia_desktop.account import Account
+from kernia_desktop.bridge import Bridge, Exposed
+from kernia_desktop.client import AuthClient, ServerError
+from kernia_desktop.instance import SingleInstance
+from kernia_desktop.oauth import SignInOutcome, SocialSignIn, flow_for
+from kernia_desktop.partition import Partition
+from kernia_desktop.platform import GuiPlatform, PlatformOptions, load_platform
+from kernia_desktop.settings import DesktopSettings, Flow
+
+if TYPE_CHECKING:
+    from webview import Window
+
+    from kernia_desktop.bundled import BackendFactory, BundledBackend
+    from kernia_desktop.vault import Vault
+
+log = logging.getLogger(__name__)
+
+# How long the bundled backend waits for the window's first view before it starts anyway (a renderer that never
+# asks who is signed in must not leave the app without a backend).
+FIRST_VIEW_WAIT = 5.0
+
+
+@dataclass(frozen=True)
+class AppDefinition:
+    """What the developer's DesktopApp says the app is."""
+
+    name: str
+    title: str
+    # A folder with index.html, or the http(s) URL of a development server.
+    renderer: Path | str
+    size: tuple[int, int]
+    icon: Path | None
+    backend: BackendFactory | str | None
+    exposed: Mapping[str, Exposed]
+
+
+@dataclass(frozen=True)
+class Server:
+    """The server the app signs in to."""
+
+    auth_url: str
+    keyring_service: str
+
+    @classmethod
+    def remote(cls, auth_url: str, app_name: str) -> Server:
+        parts = urlsplit(auth_url)
+        return cls(auth_url, f"{app_name}:{parts.scheme}://{parts.netloc}")
+
+    @classmethod
+    def bundled(cls, backend: BundledBackend, app_name: str) -> Server:
+        return cls(backend.auth_url, f"{app_name}:local")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.auth_url).hostname or ""
+
+
+def renderer_url(renderer: Path | str, path: str) -> str:
+    """The renderer's page for an app path, whichever server the app signs in to."""
+    if isinstance(renderer, str):
+        return urljoin(renderer, path.lstrip("/"))
+    # A folder holds a single page: of the path, only its query and fragment mean something to it. A file URL,
+    # so the page loads straight from disk, with no local HTTP server to wait for (or to show its files to other
+    # local processes).
+    parts = urlsplit(path)
+    index = (renderer / "index.html").resolve()
+    return urlunsplit(urlsplit(index.as_uri())._replace(query=parts.query, fragment=parts.fragment))
+
+
+class Shell:
+    """The running app as its bridges see it (bridge.BridgeHost): its accounts, one per partition, and its
+    windows."""
+
+    def __init__(
+        self,
+        gui: GuiPlatform,
+        server: Server,
+        open_client: Callable[[], AuthClient],
+        open_vault: Callable[[], Vault],
+        settings: DesktopSettings,
+        definition: AppDefinition,
+    ) -> None:
+        self.gui, self.server, self.definition = gui, server, definition
+        self.flows = settings.flows
+        self._open_client = open_client
+        self._client: AuthClient | None = None
+        self._open_vault = open_vault
+        self._vault: Vault | None = None
+        self.default_partition = Partition(settings.partition)
+        self.social = SocialSignIn(
+            gui,
+            settings.oauth_timeout,
+            webbrowser.open,
+            gui.bring_to_front,
+            settings.channel,
+            settings.callback_url,
+            definition.title,
+        )
+        self._accounts: dict[str, Account] = {}
+        self._lock = threading.RLock()
+        # Set once a renderer has been told who is signed in: its window is showing its first view.
+        self.first_view_answered = threading.Event()
+
+    @property
+    def client(self) -> AuthClient:
+        """The server's client, made on first use: by the first account, on the restore thread."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._open_client()
+            return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    def account(self, partition: Partition) -> Account:
+        """The partition's account, signed back in from the keyring when it is first needed."""
+        with self._lock:
+            account = self._accounts.get(partition.name)
+            if account is None:
+                if self._vault is None:
+                    # Opened by the first account, on the restore thread, as the client is: the keyring's D-Bus
+                    # round trips and the HTTP client's set-up stay off the main thread, which is starting the
+                    # window meanwhile.
+                    self._vault = self._open_vault()
+                account = Account(partition, self.client, self._vault)
+                account.on_signed_out = lambda: self._forget_cookies(partition)
+                account.restore()
+                self._accounts[partition.name] = account
+            return account
+
+    def _forget_cookies(self, partition: Partition) -> None:
+        cleared = self.gui.clear_cookies(partition, self.server.host)
+        log.info("signed out of %s; cleared %d cookie(s) for %s", partition.name, cleared, self.server.host)
+
+    def window(self, path: str, partition_name: str) -> Window:
+        partition = Partition(partition_name)
+        definition = self.definition
+        bridge = Bridge(self, partition, definition.exposed)
+        title = definition.title if partition == self.default_partition else f"{definition.title} ({partition.name})"
+        window = self.gui.create_window(
+            title, renderer_url(definition.renderer, path), partition, bridge, definition.size
+        )
+        bridge._bind(window)
+        return window
+
+    # -- bridge.BridgeHost -----------------------------------------------------------------------------------
+
+    def state(self, partition: Partition) -> dict[str, Any]:
+        state = self.account(partition).state()
+        self.first_view_answered.set()
+        return state
+
+    def open_window(self, path: str, partition: str) -> None:
+        self.window(path, partition)
+
+    def sign_in_social(self, account: Account, provider: str, flow: Flow | None, parent: Any) -> SignInOutcome:
+        return self.social.run(account, provider, flow_for(provider, flow, self.flows), parent)
+
+    def cancel_sign_in(self, account: Account) -> bool:
+        return self.social.cancel(account)
+
+    def providers(self) -> list[dict[str, Any]]:
+        try:
+            providers = self.client.providers()
+        except ServerError as error:
+            if error.status == 404:  # a server without social sign-in
+                return []
+            raise
+        return [{**provider, "flow": flow_for(provider["id"], None, self.flows)} for provider in providers]
+
+
+def open_vault(service: str) -> Vault:
+    """The keyring's vault for `service`; keyring loads here, on the restore thread, not at the app's start."""
+    from kernia_desktop.vault import Vault
+
+    return Vault.open(service)
+
+
+def configure_logging(log_dir: Path, app_name: str) -> None:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(log_dir / "desktop.log", encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    to_console = logging.StreamHandler()
+    to_console.setLevel(logging.WARNING)
+    to_console.setFormatter(logging.Formatter(f"{app_name}: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[to_file, to_console], force=True)
+
+
+def save_first_view(window: Window, gui: GuiPlatform, path: Path, timeout: float = 30.0) -> None:
+    """Saves a screenshot of `window` once its renderer shows a view (worker thread). A renderer shows that it
+    has painted a view by setting `document.body.dataset.view`; one that never does is shot after the timeout."""
+    deadline = time.monotonic() + timeout
+    if not window.events.loaded.wait(timeout):
+        raise TimeoutError("the window did not load")
+    while window.evaluate_js("document.body.dataset.view || ''") in ("", None) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)  # the view's first paint
+    width, height = gui.screenshot(window, path)
+    print(f"Saved a screenshot of the main window ({width}x{height}) to {path}", flush=True)
+
+
+def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path | None = None) -> int:
+    """Runs the app until its last window closes or it is told to stop; returns the exit code."""
+    configure_logging(settings.log_dir, definition.name)
+    log.info("starting with the data dir %s", settings.data_dir)
+    gui = load_platform(PlatformOptions(settings.data_dir, definition.name, definition.icon, settings.debug_port))
+    instance = SingleInstance(settings.data_dir)
+    if not instance.acquire(on_raise=gui.bring_to_front):
+        log.info("another instance runs on %s; asked it to come to the front", settings.data_dir)
+        print(f"{definition.title} is already running with {settings.data_dir}; brought its window to the front.")
+        return 0
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        # Handlers run on the main thread, where the GUI loop runs: it ends as if the last window closed.
+        signal.signal(signal_number, lambda *_: gui.quit())
+    backend = None
+    open_client: Callable[[], AuthClient]
+    if settings.server is None:
+        from kernia_desktop.bundled import BundledBackend, BundledClient
+
+        if definition.backend is None:
+            raise ValueError("the app names no server and no backend: give DesktopApp server= or backend=")
+        backend = BundledBackend(settings.backend_dir, definition.backend, settings.channel, settings.callback_url)
+        server = Server.bundled(backend, definition.name)
+        open_client = functools.partial(BundledClient, backend, user_agent=definition.name)
+    else:
+        server = Server.remote(settings.server, definition.name)
+        open_client = functools.partial(AuthClient, server.auth_url, user_agent=definition.name)
+    try:
+        log.info("signing in to %s", server.auth_url)
+        shell = Shell(
+            gui, server, open_client, functools.partial(open_vault, server.keyring_service), settings, definition
+        )
+        # The keyring restore runs beside the window's start-up; the renderer's first bridge call waits for it,
+        # so its first view already shows who is signed in.
+        threading.Thread(target=shell.account, args=(shell.default_partition,), name="restore", daemon=True).start()
+        main_window = shell.window("/", shell.default_partition.name)
+
+        def on_started() -> None:
+            if backend is not None:
+                # The backend's imports would hold the interpreter while the window starts: they begin once the
+                # window shows its first view, for which the restore needed no backend (kernia_desktop.bundled).
+                shell.first_view_answered.wait(FIRST_VIEW_WAIT)
+                backend.start()
+                try:
+                    backend.wait_started()
+                except RuntimeError:
+                    gui.post(gui.quit)
+                    return
+            if screenshot is not None:
+                try:
+                    save_first_view(main_window, gui, screenshot)
+                except Exception:
+                    log.exception("could not save the screenshot")
+
+        gui.run(on_started)
+        shell.close()
+        if backend is not None and backend.failure is not None:
+            raise RuntimeError(f"the bundled backend failed: {backend.failure}") from backend.failure
+    finally:
+        if backend is not None:
+            backend.stop()
+        instance.release()
+        gui.shutdown()
+    log.info("exited cleanly")
+    return 0
+
+
+def finalize_exit(code: int, grace: float = 3.0) -> NoReturn:
+    """Ends the process. pywebview runs js_api calls on non-daemon threads; one stuck in a call that will never
+    be answered would keep Python from exiting, so after `grace` seconds the process leaves without them."""
+    deadline = time.monotonic() + grace
+    others = [thread for thread in threading.enumerate() if thread is not threading.main_thread()]
+    for thread in others:
+        if not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [thread.name for thread in others if not thread.daemon and thread.is_alive()]
+    if stuck:
+        log.warning("leaving without threads that did not finish: %s", stuck)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

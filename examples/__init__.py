@@ -1,0 +1,1 @@
+"""Apps built on Kernia Desktop."""

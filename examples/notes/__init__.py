@@ -1,0 +1,1 @@
+"""The notes app: the example `make run` launches."""

@@ -1,0 +1,1 @@
+"""What the tests share: harness classes for real services, and helpers; fixtures are in fixtures.py."""

@@ -1,0 +1,125 @@
+"""Provider sign-ins as the tests drive them: the browser's side at the test OpenID provider, the shell's side of
+the desktop hand-off, and a stand-in for the embedded sign-in window that follows it hop by hop over HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from kernia_desktop.account import Account
+from kernia_desktop.client import AuthClient
+from kernia_desktop.oauth import PkcePair
+from kernia_desktop.partition import DEFAULT_PARTITION, Partition
+from kernia_desktop.platform import IsCallback
+from kernia_desktop.vault import Vault, VaultHealth
+from tests.support.fakes import MemoryStore
+from tests.support.openid_provider import PROVIDER_ID, walk_provider
+from tests.support.server import BASE, unique_email
+
+SHELL_CALLBACK = f"{BASE}/api/auth/desktop/callback/stable"
+SHELL_STATE = "shell-state-0123456789abcdef"
+
+
+async def back_at_app(client: httpx.AsyncClient, callback_url: str) -> httpx.Response:
+    """The browser following the provider's redirect back to the app's callback route."""
+    parts = urlsplit(callback_url)
+    return await client.get(f"{parts.path}?{parts.query}")
+
+
+def login_name() -> str:
+    return f"person{unique_email().split('-')[1].split('@')[0]}"
+
+
+def authorize_path(pkce: PkcePair, redirect_uri: str = SHELL_CALLBACK, **overrides: str) -> str:
+    query = {
+        "provider": PROVIDER_ID,
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
+        "redirect_uri": redirect_uri,
+        "state": SHELL_STATE,
+        **overrides,
+    }
+    return f"/api/auth/desktop/authorize?{urlencode(query)}"
+
+
+async def run_flow(client: httpx.AsyncClient, pkce: PkcePair, *, consent: bool = True, **overrides: str) -> str:
+    """The shell's window: authorize, the provider's pages, and the redirect back; returns where it ends."""
+    started = await client.get(authorize_path(pkce, **overrides))
+    assert started.status_code == 302, started.text
+    with httpx.Client() as provider_browser:
+        callback = walk_provider(provider_browser, started.headers["location"], login_name(), consent=consent)
+    landed = await back_at_app(client, callback)
+    assert landed.status_code == 302
+    assert "better-auth.session_token" not in landed.headers.get("set-cookie", "")
+    assert "set-auth-token" not in landed.headers
+    return landed.headers["location"]
+
+
+def code_of(location: str) -> str:
+    query = parse_qs(urlsplit(location).query)
+    assert query["state"] == [SHELL_STATE]
+    return query["code"][0]
+
+
+async def exchange(client: httpx.AsyncClient, code: str, verifier: str, channel: str | None = None) -> httpx.Response:
+    """The shell's token request; without a channel, as a shell from before update channels sends it."""
+    body = {"code": code, "codeVerifier": verifier} | ({"channel": channel} if channel else {})
+    return await client.post("/api/auth/desktop/token", json=body)
+
+
+class HttpWindow:
+    """Follows the embedded window's navigations with an HTTP client, as the Qt window would."""
+
+    def __init__(self, login: str) -> None:
+        self.login = login
+        self.closed = False
+        self.reached = ""
+
+    def open(self, url: str, is_callback: IsCallback, on_callback: Callable[[str], None]) -> None:
+        def navigate() -> None:
+            with httpx.Client() as browser:
+                to_provider = browser.get(url).headers["location"]
+                back = browser.get(walk_provider(browser, to_provider, self.login))
+                self.reached = back.headers["location"]
+                assert is_callback(self.reached), self.reached
+                on_callback(self.reached)
+
+        threading.Thread(target=navigate, daemon=True).start()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class HttpWindowHost:
+    def __init__(self, login: str) -> None:
+        self.window = HttpWindow(login)
+        self.parents: list[Any] = []
+
+    def open_auth_window(
+        self,
+        parent: Any,
+        url: str,
+        is_callback: IsCallback,
+        on_callback: Callable[[str], None],
+        on_closed: Callable[[], None],
+    ) -> HttpWindow:
+        self.parents.append(parent)
+        self.window.open(url, is_callback, on_callback)
+        return self.window
+
+
+@contextmanager
+def shell_account(auth_url: str) -> Iterator[Account]:
+    """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
+    client = AuthClient(auth_url)
+    try:
+        yield Account(
+            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
+        )
+    finally:
+        client.close()
