@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernia_desktop_server.auth.plugins.api_keys.models import ApiKey
-from tests.support.server import bearer_user
+from tests.support.server import auth_of, bearer_user
 
 
 async def create_key(client: httpx.AsyncClient, headers: dict[str, str], **body: object) -> dict:
@@ -29,7 +29,7 @@ async def test_key_is_shown_once_stored_hashed_and_works(app, client: httpx.Asyn
     assert "key" not in listed["apiKeys"][0] and key not in str(listed)
     fetched = await client.get("/api/auth/api-key/get", headers=headers, params={"id": created["id"]})
     assert fetched.json()["id"] == created["id"] and "key" not in fetched.json()
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         stored = await db.scalar(select(ApiKey))
     assert stored.key_hash != key and key not in stored.key_hash
     notes = await client.get("/api/notes", headers={"x-api-key": key})

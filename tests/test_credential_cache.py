@@ -17,7 +17,7 @@ from examples.notes.server import create_app
 from kernia_desktop_server.auth.models import Session
 from kernia_desktop_server.auth.revision import PostgresRevision, RevisionCache, Uncached, bump
 from kernia_desktop_server.settings import Settings
-from tests.support.server import BASE, bearer_user, create_key, sign_up, started_client
+from tests.support.server import BASE, auth_of, bearer_user, create_key, sign_up, started_client
 
 
 @contextmanager
@@ -28,7 +28,7 @@ def counted_statements(app: FastAPI) -> Iterator[list[str]]:
     def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    engine = app.state.kernia_auth.engine.sync_engine
+    engine = auth_of(app).engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield statements
@@ -66,7 +66,7 @@ async def test_a_revocation_committed_elsewhere_is_seen_at_once(app: FastAPI, cl
     """Another worker or instance revokes straight in the database: this process learns it from the revision."""
     headers = await bearer_user(client)
     assert (await client.get("/api/notes", headers=headers)).status_code == 200
-    auth = app.state.kernia_auth
+    auth = auth_of(app)
     async with auth.sessionmaker() as elsewhere:
         await elsewhere.execute(delete(Session))
         await bump(elsewhere)
@@ -87,7 +87,7 @@ async def test_the_cache_refuses_a_session_once_it_has_expired(make_settings: Ca
 
 async def test_a_revision_that_cannot_be_read_bypasses_the_cache(app: FastAPI, client: httpx.AsyncClient) -> None:
     headers = await bearer_user(client)
-    auth = app.state.kernia_auth
+    auth = auth_of(app)
     auth.sessions.cache.source = Uncached()
     with counted_statements(app) as statements:
         for _ in range(2):
@@ -157,7 +157,7 @@ async def test_a_lost_postgres_connection_bypasses_the_cache_until_it_is_back(
     async for client in started_client(app):
         headers = await bearer_user(client)
         assert (await client.get("/api/notes", headers=headers)).status_code == 200
-        async with app.state.kernia_auth.engine.connect() as connection:
+        async with auth_of(app).engine.connect() as connection:
             await connection.execute(
                 text(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -21,6 +21,7 @@ from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_en
 from kernia_desktop_server.db import utcnow
 from tests.support.oauth_flows import SHELL_CALLBACK, SHELL_STATE, authorize_path, code_of, exchange, run_flow
 from tests.support.openid_provider import OpenIdProvider
+from tests.support.server import auth_of
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ async def test_hand_off_gives_the_shell_a_session_once(app: FastAPI, client: htt
     location = await run_flow(client, pkce)
     assert location.startswith(f"{SHELL_CALLBACK}?")
     code = code_of(location)
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Session)) == 0, "no session before the exchange"
     exchanged = await exchange(client, code, pkce.verifier)
     assert exchanged.status_code == 200
@@ -57,14 +58,14 @@ async def test_of_two_concurrent_exchanges_one_wins(app: FastAPI, client: httpx.
     code = code_of(await run_flow(client, pkce))
     results = await asyncio.gather(*(exchange(client, code, pkce.verifier) for _ in range(2)))
     assert sorted(response.status_code for response in results) == [200, 400]
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         assert await db.scalar(select(func.count()).select_from(Session)) == 1
 
 
 async def test_expired_code_is_refused(app: FastAPI, client: httpx.AsyncClient) -> None:
     pkce = PkcePair.make()
     code = code_of(await run_flow(client, pkce))
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         await db.execute(update(DesktopGrant).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     assert (await exchange(client, code, pkce.verifier)).json()["code"] == "INVALID_GRANT"

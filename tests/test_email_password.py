@@ -3,11 +3,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from kernia_desktop_server.auth.models import Account, Session, User
-from tests.support.server import PASSWORD, sign_up, unique_email
+from tests.support.server import PASSWORD, auth_of, sign_up, unique_email
 
 
 async def count(app, model) -> int:  # type: ignore[no-untyped-def]
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         return await db.scalar(select(func.count()).select_from(model))
 
 
@@ -32,7 +32,7 @@ async def test_sign_up_creates_user_session_and_credentials(client: httpx.AsyncC
 async def test_password_is_stored_as_argon2id_and_token_only_as_hash(app, client: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
     response = await sign_up(client)
     raw_token = response.headers["set-auth-token"].split(".")[0]
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         account = await db.scalar(select(Account).where(Account.provider_id == "credential"))
         session = await db.scalar(select(Session))
     assert account.password_hash.startswith("$argon2id$")

@@ -21,7 +21,7 @@ from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_en
 from kernia_desktop_server.db import utcnow
 from tests.support.oauth_flows import back_at_app, login_name
 from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider, walk_provider
-from tests.support.server import BASE, LiveServer, sign_up, started_client
+from tests.support.server import BASE, LiveServer, auth_of, sign_up, started_client
 from tests.support.system_browser import launch, new_page, sign_in_at_provider
 
 CALLBACK = "/welcome"
@@ -41,7 +41,7 @@ def provider_browser() -> Iterator[httpx.Client]:
 
 
 async def count(app: FastAPI, model: type) -> int:
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         return await db.scalar(select(func.count()).select_from(model))
 
 
@@ -83,7 +83,7 @@ async def test_authorization_request_uses_pkce_and_keeps_the_verifier_on_the_ser
     query = parse_qs(urlsplit(authorize).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
     assert query["nonce"] and query["state"]
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         row = await db.scalar(select(OAuthState))
     assert row.code_verifier not in authorize and row.nonce in authorize
     assert row.state_hash != query["state"][0], "the state is stored hashed"
@@ -145,7 +145,7 @@ async def test_expired_state_is_refused(
     app: FastAPI, client: httpx.AsyncClient, provider_browser: httpx.Client
 ) -> None:
     callback = walk_provider(provider_browser, await start(client), login_name())
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         await db.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     landed = await back_at_app(client, callback)
@@ -168,7 +168,7 @@ async def test_form_post_answer_from_the_providers_page_signs_in(
 
 async def test_abandoned_flows_are_swept_when_a_new_one_starts(app: FastAPI, client: httpx.AsyncClient) -> None:
     await start(client)
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         await db.execute(update(OAuthState).values(expires_at=utcnow() - timedelta(seconds=1)))
         await db.commit()
     await start(client)
@@ -241,7 +241,7 @@ async def test_verified_email_links_to_the_existing_user(
     client.cookies.clear()
     await back_at_app(client, walk_provider(provider_browser, await start(client), login))
     assert (await client.get("/api/auth/get-session")).json()["user"]["id"] == existing["id"]
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         providers = set(await db.scalars(select(Account.provider_id).where(Account.user_id == existing["id"])))
     assert providers == {"credential", PROVIDER_ID}
 
@@ -256,7 +256,7 @@ async def test_unverified_email_never_links(
     landed = await back_at_app(client, walk_provider(provider_browser, await start(client), login))
     assert landed.headers["location"] == f"{ERROR_CALLBACK}?error=unable_to_link_account"
     assert await count(app, User) == users
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         assert await db.scalar(select(func.count()).where(Account.provider_id == PROVIDER_ID)) == 0
 
 

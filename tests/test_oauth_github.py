@@ -108,7 +108,7 @@ async def test_github_sign_in_uses_the_primary_verified_email(
         "octo",
         "https://a/octo.png",
     )
-    async with async_sessionmaker(app.state.kernia_auth.engine)() as db:
+    async with async_sessionmaker(auth_of(app).engine)() as db:
         account = await db.scalar(select(Account).where(Account.provider_id == "github"))
     assert account.account_id == "4242" and account.user_id == user["id"]
 

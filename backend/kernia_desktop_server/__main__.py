@@ -4,10 +4,13 @@ uvicorn; by default the auth API alone (kernia_desktop_server.app:create_app).""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 
-from kernia_desktop_server.settings import ConfigurationError, Settings
+from kernia_desktop_server.kernia import KerniaAuth
+from kernia_desktop_server.settings import Settings
+from kernia_desktop_server.startup import explained, load_factory
 
 DEFAULT_APP = "kernia_desktop_server.app:create_app"
 
@@ -28,11 +31,20 @@ def main(argv: list[str] | None = None) -> int:
     # The bind address decides what is safe (a generated secret, the Host allowlist); workers re-read it.
     os.environ["KERNIA_HOST"] = args.host
     os.environ["KERNIA_PORT"] = str(args.port)
+    settings: Settings | None = None
     try:
-        Settings().secret_bytes  # noqa: B018 - fail here, with the message, rather than in every worker
-    except (ConfigurationError, ValueError) as error:
-        print(f"kernia server: {error}", file=sys.stderr)
-        return 2
+        settings = Settings()
+        settings.secret_bytes  # noqa: B018 - fail here, with the message, rather than in every worker
+        # The app, made and prepared once here: a failure is told in a line, not in a traceback per worker.
+        auth = KerniaAuth.mounted_on(load_factory(args.app)())
+        if auth is not None:
+            asyncio.run(auth.prepare())
+    except Exception as error:
+        failure = explained(error, settings)
+        if failure is None:
+            raise
+        print(f"kernia server: {failure}", file=sys.stderr)
+        return failure.status
     import uvicorn
 
     uvicorn.run(

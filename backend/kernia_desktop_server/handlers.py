@@ -30,6 +30,4 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
         return JSONResponse({"code": code, "message": str(error.detail)}, error.status_code, error.headers)
 
-    @app.exception_handler(Exception)
-    async def unexpected(_request: Request, _error: Exception) -> JSONResponse:
-        return JSONResponse({"code": "INTERNAL_SERVER_ERROR", "message": "Something went wrong on the server"}, 500)
+    # Every other exception: middleware.ErrorBoundary.

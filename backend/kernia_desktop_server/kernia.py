@@ -23,7 +23,7 @@ from kernia_desktop_server.db import create_engine
 from kernia_desktop_server.db.migrate import upgrade
 from kernia_desktop_server.handlers import install_error_handlers
 from kernia_desktop_server.memory import settle_after_start
-from kernia_desktop_server.middleware import BodySizeLimit, HostAllowlist
+from kernia_desktop_server.middleware import BodySizeLimit, ErrorBoundary, HostAllowlist
 from kernia_desktop_server.settings import Settings
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -53,6 +53,12 @@ class KerniaAuth(Auth):
         for plugin in self.plugins:
             plugin.setup(self, self.plugins)
 
+    @staticmethod
+    def mounted_on(app: FastAPI) -> KerniaAuth | None:
+        """The KerniaAuth mounted on `app`, if any."""
+        auth = getattr(app.state, APP_STATE_KEY, None)
+        return auth if isinstance(auth, KerniaAuth) else None
+
     # -- dependencies for the app's own routes ---------------------------------------------------------------
 
     async def current_user(self, request: Request) -> User:
@@ -72,13 +78,21 @@ class KerniaAuth(Auth):
         async with self.sessionmaker() as db:
             yield db
 
+    async def prepare(self) -> None:
+        """What a start needs before it can serve (the migrations), for a check before the server's workers start:
+        their own starts then find nothing left to do."""
+        try:
+            await upgrade(self.engine, self.migrations)
+        finally:
+            await self.engine.dispose()
+
     # -- mounting --------------------------------------------------------------------------------------------
 
     def mount(self, app: FastAPI) -> None:
         """Serves the auth API on `app` at the base URL's path: the routes of the core and of every plugin, error
         answers as {code, message}, the origin (CORS), body-size and, on loopback, Host checks, and a start-up that
         migrates the database before the app's own lifespan runs."""
-        if getattr(app.state, APP_STATE_KEY, None) is not None:
+        if self.mounted_on(app) is not None:
             raise RuntimeError("this app already has a KerniaAuth mounted")
         setattr(app.state, APP_STATE_KEY, self)
         prefix = self.settings.base_path
@@ -87,6 +101,7 @@ class KerniaAuth(Auth):
             for router in plugin.routers():
                 app.include_router(router, prefix=prefix)
         install_error_handlers(app)
+        app.add_middleware(ErrorBoundary)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=sorted(self.trusted_origins),

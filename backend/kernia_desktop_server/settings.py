@@ -66,6 +66,13 @@ class Settings(BaseSettings):
 
     password_min_length: int = Field(default=8, ge=1)
     password_max_length: int = Field(default=128, ge=8)
+    # argon2id's cost: passes over the memory, the memory in KiB, and its lanes. The defaults are RFC 9106's second
+    # recommended option (3 passes over 64 MiB) with one lane rather than four, so that each hash keeps to one core.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost: int = Field(default=64 * 1024, ge=8 * 1024)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    # How many hashes each process runs at once (unset: half its cores, at least one); the others wait their turn.
+    password_hash_threads: int | None = Field(default=None, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
 
     rate_limit_enabled: bool = True

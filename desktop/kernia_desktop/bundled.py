@@ -11,7 +11,6 @@ view needs no backend: the keyring restore asks the backend's database itself
 
 from __future__ import annotations
 
-import importlib
 import logging
 import socket
 import threading
@@ -32,15 +31,6 @@ log = logging.getLogger(__name__)
 
 # Makes the ASGI app to serve from the settings the shell gives it: its KerniaAuth must be made with them.
 BackendFactory = Callable[["Settings"], Any]
-
-
-def load_factory(factory: BackendFactory | str) -> BackendFactory:
-    """A factory, or one named "module:function" and imported now."""
-    if not isinstance(factory, str):
-        return factory
-    module, _, name = factory.partition(":")
-    loaded: BackendFactory = getattr(importlib.import_module(module), name)
-    return loaded
 
 
 class BundledBackend:
@@ -79,9 +69,12 @@ class BundledBackend:
     def _serve(self) -> None:
         try:
             # The heavy imports, here on the backend's thread, beside the window's start-up.
+            import asyncio
+
             import uvicorn
 
-            from kernia_desktop_server import Settings
+            from kernia_desktop_server import KerniaAuth, Settings
+            from kernia_desktop_server.startup import explained, load_factory
 
             settings = Settings(
                 base_url=self.auth_url,
@@ -94,8 +87,21 @@ class BundledBackend:
                 port=self.port,
                 desktop_channels=[self.channel_entry],
             )
+            try:
+                app = load_factory(self.factory)(settings)
+                auth = KerniaAuth.mounted_on(app)
+                if auth is not None:
+                    # Its start-up checked here, where a failure can be told in words (uvicorn logs a traceback).
+                    asyncio.run(auth.prepare())
+            except Exception as error:
+                failure = explained(error, settings)
+                if failure is None:
+                    raise
+                log.error("the bundled backend cannot start: %s", failure)
+                self.failure = failure
+                return
             config = uvicorn.Config(
-                load_factory(self.factory)(settings),
+                app,
                 log_config=None,
                 access_log=False,
                 lifespan="on",

@@ -29,7 +29,8 @@ SERVE_NOTES = ("-m", "kernia_desktop_server", "--app", NOTES_SERVER)
 
 def auth_of(app: FastAPI) -> KerniaAuth:
     """The KerniaAuth mounted on `app`."""
-    auth: KerniaAuth = app.state.kernia_auth
+    auth = KerniaAuth.mounted_on(app)
+    assert auth is not None
     return auth
 
 

@@ -1,33 +1,56 @@
-"""Password hashing with argon2id; verification costs the same whether or not the account exists."""
+"""Password hashing with argon2id, on a small pool of threads of its own; checking costs the same whether or not
+the account exists."""
 
 from __future__ import annotations
 
 import asyncio
-from functools import cache
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+# How much less of the CPU a hashing thread is given than the event loop's (Linux nice levels): a storm of
+# sign-ins slows sign-ins, not every other request of the process, nor of the other workers on the machine.
+HASHING_NICENESS = 10
 
 
-@cache
-def _decoy_hash() -> str:
-    """Verified against when the email is unknown, so a sign-in's timing does not tell whether it exists.
-    Made on first use: an argon2 hash at import would delay every start of the app's bundled backend."""
-    return _hasher.hash("decoy password that matches nothing")
+def default_threads() -> int:
+    """Half the cores, at least one: the other half stays for the requests that hash nothing."""
+    return max(1, (os.cpu_count() or 1) // 2)
 
 
-async def hash_password(password: str) -> str:
-    # argon2 is deliberately slow: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+def _lower_priority() -> None:
+    # On Linux a thread is scheduled on its own, and takes a nice level of its own.
+    if sys.platform == "linux":
+        os.setpriority(os.PRIO_PROCESS, 0, HASHING_NICENESS)
 
 
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    def verify() -> bool:
-        try:
-            return _hasher.verify(password_hash or _decoy_hash(), password) and password_hash is not None
-        except (VerificationError, InvalidHashError):
-            return False
+class Passwords:
+    def __init__(self, time_cost: int, memory_cost: int, parallelism: int, threads: int) -> None:
+        """`memory_cost` in KiB; `threads`: how many hashes run at once, the others wait their turn."""
+        self._argon2 = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="argon2", initializer=_lower_priority)
 
-    return await asyncio.to_thread(verify)
+    @cached_property
+    def _decoy_hash(self) -> str:
+        """Checked against when the email is unknown, so a sign-in's timing does not tell whether it exists. Made
+        on first use: an argon2 hash at start-up would delay every start of the app's bundled backend."""
+        return self._argon2.hash("decoy password that matches nothing")
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._argon2.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        def verify() -> bool:
+            try:
+                return self._argon2.verify(password_hash or self._decoy_hash, password) and password_hash is not None
+            except (VerificationError, InvalidHashError):
+                return False
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, verify)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
