@@ -3,37 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import delete, event, text
+from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from examples.notes.server import create_app
 from kernia_desktop_server.auth.models import Session
 from kernia_desktop_server.auth.revision import PostgresRevision, RevisionCache, Uncached, bump
 from kernia_desktop_server.settings import Settings
-from tests.support.server import BASE, auth_of, bearer_user, create_key, sign_up, started_client
-
-
-@contextmanager
-def counted_statements(app: FastAPI) -> Iterator[list[str]]:
-    """The SQL statements the app sends through its engine while the block runs."""
-    statements: list[str] = []
-
-    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    engine = auth_of(app).engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.support.server import BASE, auth_of, bearer_user, counted_statements, create_key, sign_up, started_client
 
 
 async def test_a_known_credential_is_served_without_a_database_query(app: FastAPI, client: httpx.AsyncClient) -> None:

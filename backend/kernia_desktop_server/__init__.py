@@ -29,6 +29,7 @@ _EXPORTS = {
     "Base": "kernia_desktop_server.db.base",
     "UTCDateTime": "kernia_desktop_server.db.base",
     "new_id": "kernia_desktop_server.db.base",
+    "is_id": "kernia_desktop_server.db.base",
     "utcnow": "kernia_desktop_server.db.base",
     "Reader": "kernia_desktop_server.db.read",
 }
@@ -49,6 +50,7 @@ __all__ = [
     "create_app",
     "desktop",
     "email_password",
+    "is_id",
     "new_id",
     "oauth",
     "utcnow",
@@ -64,7 +66,7 @@ if TYPE_CHECKING:
     from kernia_desktop_server.auth.plugins.email_password import email_password
     from kernia_desktop_server.auth.plugins.oauth.plugin import oauth
     from kernia_desktop_server.auth.plugins.oauth.providers import ProviderConfig
-    from kernia_desktop_server.db.base import Base, UTCDateTime, new_id, utcnow
+    from kernia_desktop_server.db.base import Base, UTCDateTime, is_id, new_id, utcnow
     from kernia_desktop_server.db.read import Reader
     from kernia_desktop_server.kernia import KerniaAuth
     from kernia_desktop_server.settings import ConfigurationError, Settings

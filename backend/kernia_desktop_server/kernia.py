@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernia_desktop_server.auth import routes
 from kernia_desktop_server.auth.core import AUTH_TOKEN_HEADER, Auth
-from kernia_desktop_server.auth.deps import APP_STATE_KEY
+from kernia_desktop_server.auth.deps import APP_STATE_KEY, CredentialScheme
 from kernia_desktop_server.auth.errors import unauthorized
 from kernia_desktop_server.auth.models import User
 from kernia_desktop_server.auth.origins import check_origin
@@ -23,7 +23,8 @@ from kernia_desktop_server.db import create_engine
 from kernia_desktop_server.db.migrate import upgrade
 from kernia_desktop_server.handlers import install_error_handlers
 from kernia_desktop_server.memory import settle_after_start
-from kernia_desktop_server.middleware import BodySizeLimit, ErrorBoundary, HostAllowlist
+from kernia_desktop_server.middleware import BodySizeLimit, ErrorBoundary, HostAllowlist, StorableText
+from kernia_desktop_server.openapi import CREDENTIAL, install_openapi
 from kernia_desktop_server.settings import Settings
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
@@ -52,6 +53,8 @@ class KerniaAuth(Auth):
         self.migrations = [*(plugin.migrations for plugin in self.plugins if plugin.migrations), *migrations]
         for plugin in self.plugins:
             plugin.setup(self, self.plugins)
+        # The dependency for the app's protected routes: the caller, by session cookie, bearer token or API key.
+        self.current_user = CredentialScheme(CREDENTIAL, self._current_user)
 
     @staticmethod
     def mounted_on(app: FastAPI) -> KerniaAuth | None:
@@ -61,9 +64,9 @@ class KerniaAuth(Auth):
 
     # -- dependencies for the app's own routes ---------------------------------------------------------------
 
-    async def current_user(self, request: Request) -> User:
-        """The caller of a protected route, by session cookie, bearer token or API key; 401 without one. A request
-        that carries the cookie must come from a trusted origin when it changes state."""
+    async def _current_user(self, request: Request) -> User:
+        """401 without a credential. A request that carries the cookie must come from a trusted origin when it
+        changes state."""
         # Checked against the auth revision on every request: a revoked session or deleted key fails at once.
         principal = await self.authenticate(request)
         if principal is None:
@@ -110,11 +113,13 @@ class KerniaAuth(Auth):
             allow_headers=["authorization", "content-type", "x-api-key"],
             expose_headers=[AUTH_TOKEN_HEADER],
         )
+        app.add_middleware(StorableText)
         app.add_middleware(BodySizeLimit, limit=self.settings.max_body_bytes)
         if self.settings.loopback_only:
             hosts = [*LOOPBACK_NAMES, urlsplit(self.settings.base_url).hostname or ""]
             app.add_middleware(HostAllowlist, hosts=hosts)
         app.router.lifespan_context = self._lifespan_around(app.router.lifespan_context)
+        install_openapi(app, prefix, self.cookie.name)
 
     def _lifespan_around(self, app_lifespan: Any) -> Any:
         @asynccontextmanager

@@ -4,13 +4,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 from pydantic.alias_generators import to_camel
 from sqlalchemy import ForeignKey, String, Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kernia_desktop_server import ApiError, Base, KerniaAuth, User, UTCDateTime, new_id, utcnow
+from kernia_desktop_server import ApiError, Base, KerniaAuth, User, UTCDateTime, is_id, new_id, utcnow
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
@@ -47,8 +47,24 @@ class NoteCreate(CamelModel):
 
 
 class NoteUpdate(CamelModel):
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX)
-    body: str | None = Field(default=None, max_length=BODY_MAX)
+    """What to change: a title, a body, or both; what is left out stays as it is."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    title: Annotated[str | None, WithJsonSchema({"type": "string", "minLength": 1, "maxLength": TITLE_MAX})] = Field(
+        default=None, min_length=1, max_length=TITLE_MAX
+    )
+    body: Annotated[str | None, WithJsonSchema({"type": "string", "maxLength": BODY_MAX})] = Field(
+        default=None, max_length=BODY_MAX
+    )
+
+    @field_validator("title", "body", mode="before")
+    @classmethod
+    def _given_as_text(cls, value: object) -> object:
+        # Left out, a field stays as it is; given, it is text (null is not a way to leave it out).
+        if value is None:
+            raise ValueError("must be text; leave the field out to keep it as it is")
+        return value
 
 
 # The reads, built once: a statement used again as it is skips SQLAlchemy's work to match a new one's columns to
@@ -66,6 +82,8 @@ def _no_such_note() -> ApiError:
 
 
 async def _own_note(db: AsyncSession, user: User, note_id: str) -> Note:
+    if not is_id(note_id):
+        raise _no_such_note()
     note = await db.scalar(select(Note).where(Note.id == note_id, Note.user_id == user.id))
     if note is None:
         raise _no_such_note()
@@ -92,7 +110,7 @@ def notes_router(auth: KerniaAuth) -> APIRouter:
 
     @router.get("/{note_id}")
     async def get_note(note_id: str, user: CurrentUser) -> NoteOut:
-        row = await auth.reader.first(_GET_NOTE, {"user_id": user.id, "note_id": note_id})
+        row = await auth.reader.first(_GET_NOTE, {"user_id": user.id, "note_id": note_id}) if is_id(note_id) else None
         if row is None:
             raise _no_such_note()
         return NoteOut.model_validate(row)

@@ -9,12 +9,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from kernia_desktop.processes import stop_process
 from kernia_desktop_server import KerniaAuth
@@ -117,3 +119,19 @@ class LiveServer:
     def stop(self) -> None:
         if self.process:
             stop_process(self.process, grace_seconds=10)
+
+
+@contextmanager
+def counted_statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL statements the app sends through its engine while the block runs."""
+    statements: list[str] = []
+
+    def record(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    engine = auth_of(app).engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -11,6 +11,7 @@ from kernia_desktop_server.auth.deps import AuthDep, CurrentSession, verify_orig
 from kernia_desktop_server.auth.errors import not_found
 from kernia_desktop_server.auth.tokens import token_hash, unsign
 from kernia_desktop_server.auth.wire import RequestBody, SessionOut, SessionWithUser, StatusOut, SuccessOut
+from kernia_desktop_server.openapi import error_responses
 
 router = APIRouter(dependencies=[Depends(verify_origin)])
 
@@ -50,7 +51,7 @@ class RevokeSessionBody(RequestBody):
     token: str
 
 
-@router.post("/revoke-session")
+@router.post("/revoke-session", responses=error_responses(404))
 async def revoke_session(
     body: RevokeSessionBody, response: Response, auth: AuthDep, current: CurrentSession
 ) -> StatusOut:
@@ -101,4 +102,4 @@ async def error_page(error: str = "unknown_error", error_description: str | None
 h1{{font-size:1.4rem}}code{{background:#eef2f6;padding:.1rem .35rem;border-radius:4px}}</style></head>
 <body><h1>{escape(title)}</h1><p>{escape(description[:500])}</p><p>Error code: <code>{escape(code)}</code></p>
 </body></html>"""
-    return HTMLResponse(page, status_code=400)
+    return HTMLResponse(page)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from datetime import UTC, datetime
@@ -13,10 +14,17 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 _ID_ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 32
+_ID = re.compile(f"[A-Za-z0-9]{{{ID_LENGTH}}}")
 
 
-def new_id(length: int = 32) -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+def new_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def is_id(value: str) -> bool:
+    """Whether `value` could be an id new_id made: one that could not is no row's, and needs no query to say so."""
+    return _ID.fullmatch(value) is not None
 
 
 def utcnow() -> datetime:

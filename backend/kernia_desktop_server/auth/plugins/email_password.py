@@ -17,6 +17,7 @@ from kernia_desktop_server.auth.models import Account, User
 from kernia_desktop_server.auth.passwords import Passwords, default_threads
 from kernia_desktop_server.auth.plugin import Plugin
 from kernia_desktop_server.auth.wire import RequestBody, UserOut, WireModel
+from kernia_desktop_server.openapi import error_responses
 
 CREDENTIAL_PROVIDER = "credential"
 USER_EXISTS = "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL"
@@ -78,7 +79,7 @@ def count_attempt(auth: Auth, request: Request, action: str, email: str) -> None
 def email_password_router(passwords: Passwords) -> APIRouter:
     router = APIRouter(dependencies=[Depends(verify_origin)])
 
-    @router.post("/sign-up/email")
+    @router.post("/sign-up/email", responses=error_responses(422, 429))
     async def sign_up(body: SignUpBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignUpOut:
         email = normalise_email(body.email)
         count_attempt(auth, request, "sign-up", email)
@@ -101,7 +102,7 @@ def email_password_router(passwords: Passwords) -> APIRouter:
         active = await auth.open_session(db, request, response, user, remember_me=body.remember_me)
         return SignUpOut(token=auth.credential(active), user=UserOut.model_validate(user))
 
-    @router.post("/sign-in/email")
+    @router.post("/sign-in/email", responses=error_responses(401, 429))
     async def sign_in(body: SignInBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignInOut:
         email = normalise_email(body.email)
         count_attempt(auth, request, "sign-in", email)

@@ -18,7 +18,8 @@ from kernia_desktop_server.auth.principal import Principal
 from kernia_desktop_server.auth.revision import RevisionCache, bump
 from kernia_desktop_server.auth.tokens import random_token, token_hash
 from kernia_desktop_server.auth.wire import IsoDateTime, RequestBody, SuccessOut, WireModel
-from kernia_desktop_server.db import utcnow
+from kernia_desktop_server.db import is_id, utcnow
+from kernia_desktop_server.openapi import error_responses
 
 API_KEY_HEADER = "x-api-key"
 KEY_LENGTH = 64
@@ -75,7 +76,9 @@ def _expiry(expires_in: int | None) -> datetime | None:
 
 
 async def _own_key(db: Database, user_id: str, key_id: str) -> ApiKey:
-    key = await db.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id))
+    key = (
+        await db.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == user_id)) if is_id(key_id) else None
+    )
     if key is None:
         raise not_found("KEY_NOT_FOUND", "No API key of yours has that id")
     return key
@@ -101,7 +104,7 @@ def api_key_router(prefix: str | None) -> APIRouter:
         await db.commit()
         return CreatedApiKeyOut(**ApiKeyOut.model_validate(key).model_dump(), key=secret)
 
-    @router.get("/get")
+    @router.get("/get", responses=error_responses(404))
     async def get_key(current: CurrentSession, db: Database, id: str = Query(max_length=64)) -> ApiKeyOut:
         return ApiKeyOut.model_validate(await _own_key(db, current.user.id, id))
 
@@ -111,7 +114,7 @@ def api_key_router(prefix: str | None) -> APIRouter:
         items = [ApiKeyOut.model_validate(key) for key in keys]
         return ApiKeyList(api_keys=items, total=len(items))
 
-    @router.post("/update")
+    @router.post("/update", responses=error_responses(404))
     async def update_key(body: UpdateBody, current: CurrentSession, db: Database) -> ApiKeyOut:
         key = await _own_key(db, current.user.id, body.key_id)
         if body.name is not None:
@@ -125,7 +128,7 @@ def api_key_router(prefix: str | None) -> APIRouter:
         await db.commit()
         return ApiKeyOut.model_validate(key)
 
-    @router.post("/delete")
+    @router.post("/delete", responses=error_responses(404))
     async def delete_key(body: DeleteBody, current: CurrentSession, db: Database) -> SuccessOut:
         await db.delete(await _own_key(db, current.user.id, body.key_id))
         await bump(db)

@@ -18,6 +18,7 @@ from kernia_desktop_server.auth.plugins.oauth.service import FinishedSignIn, Sig
 from kernia_desktop_server.auth.plugins.oauth.urls import with_query
 from kernia_desktop_server.auth.wire import RequestBody, UserOut, WireModel
 from kernia_desktop_server.channels import DEFAULT_CHANNEL
+from kernia_desktop_server.openapi import error_responses
 
 DESKTOP_COMPLETION = "desktop"
 
@@ -45,7 +46,7 @@ def desktop_router(sign_ins: SignInService, callbacks: dict[str, str]) -> APIRou
     """The hand-off routes for the update channels in `callbacks` (each channel's callback URL, by name)."""
     router = APIRouter(prefix="/desktop", dependencies=[Depends(verify_origin)])
 
-    @router.get("/authorize")
+    @router.get("/authorize", status_code=302, response_class=RedirectResponse, responses=error_responses(429))
     async def authorize(
         request: Request,
         auth: AuthDep,
@@ -86,15 +87,23 @@ def desktop_router(sign_ins: SignInService, callbacks: dict[str, str]) -> APIRou
         return TokenOut(token=auth.credential(active), user=UserOut.model_validate(user))
 
     @router.get("/callback", response_class=HTMLResponse)
-    @router.get("/callback/{channel}", response_class=HTMLResponse)
     async def callback_page() -> HTMLResponse:
         """Where the embedded window is sent; the shell stops that navigation, so a person sees this page only if
         they opened the link outside the app."""
-        return HTMLResponse(
-            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign-in</title></head>"
-            "<body style='font:16px system-ui;margin:4rem auto;max-width:30rem'>"
-            "<h1>Return to the app</h1><p>This sign-in continues in the app. You can close this page.</p>"
-            "</body></html>"
-        )
+        return return_to_the_app()
+
+    @router.get("/callback/{channel}", response_class=HTMLResponse)
+    async def channel_callback_page(channel: str) -> HTMLResponse:
+        """The callback page of one update channel (they are all the same page)."""
+        return return_to_the_app()
 
     return router
+
+
+def return_to_the_app() -> HTMLResponse:
+    return HTMLResponse(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign-in</title></head>"
+        "<body style='font:16px system-ui;margin:4rem auto;max-width:30rem'>"
+        "<h1>Return to the app</h1><p>This sign-in continues in the app. You can close this page.</p>"
+        "</body></html>"
+    )

@@ -14,6 +14,7 @@ from kernia_desktop_server.auth.errors import bad_request
 from kernia_desktop_server.auth.plugins.oauth.service import SignInService
 from kernia_desktop_server.auth.plugins.oauth.urls import check_redirect_target, with_query
 from kernia_desktop_server.auth.wire import RequestBody, WireModel
+from kernia_desktop_server.openapi import CROSS_SITE, error_responses
 
 _SCOPE = re.compile(r"[\w:./-]{1,200}")
 
@@ -53,7 +54,7 @@ def oauth_routers(sign_ins: SignInService) -> tuple[APIRouter, APIRouter]:
             for config in sign_ins.providers.configs.values()
         ]
 
-    @router.post("/sign-in/social")
+    @router.post("/sign-in/social", responses=error_responses(429))
     async def sign_in_social(
         body: SocialSignInBody, request: Request, response: Response, auth: AuthDep, db: Database
     ) -> SocialSignInOut:
@@ -76,7 +77,8 @@ def oauth_routers(sign_ins: SignInService) -> tuple[APIRouter, APIRouter]:
         )
         return SocialSignInOut(url=url, redirect=not body.disable_redirect)
 
-    @router.get("/callback/{provider_id}")
+    # Always a redirect: back to the app, or to its error callback with ?error=.
+    @router.get("/callback/{provider_id}", status_code=302, response_class=RedirectResponse)
     async def callback_get(
         provider_id: str,
         request: Request,
@@ -93,7 +95,9 @@ def oauth_routers(sign_ins: SignInService) -> tuple[APIRouter, APIRouter]:
     # browser's state cookie.
     form_post_router = APIRouter()
 
-    @form_post_router.post("/callback/{provider_id}")
+    @form_post_router.post(
+        "/callback/{provider_id}", status_code=303, response_class=RedirectResponse, openapi_extra={CROSS_SITE: True}
+    )
     async def callback_post(
         provider_id: str,
         auth: AuthDep,
