@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import report, server
+from bench import load, report, server
 
 RESULTS = server.ROOT / "bench-results"
 
@@ -59,6 +59,8 @@ def main() -> int:
     started = time.monotonic()
     print("Server benchmarks:", flush=True)
     server_results = server.run(work, admin_url)
+    print("Server under load:", flush=True)
+    load_results = load.run(work, admin_url)
     desktop_results, desktop_note = _desktop(work)
     machine = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
@@ -75,7 +77,7 @@ def main() -> int:
         "warm_up": f"{server.WARM_UP_SECONDS} s",
         "seconds": round(time.monotonic() - started),
     }
-    text = report.write(RESULTS, machine, server_results, desktop_results, desktop_note)
+    text = report.write(RESULTS, machine, server_results, load_results, desktop_results, desktop_note)
     print()
     print(text)
     print(f"Written to {RESULTS / 'results.json'} and {RESULTS / 'results.md'} in {machine['seconds']} s.")

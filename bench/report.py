@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.load import CHEAP_READS, CLIENTS, SECONDS, WARM_UP_SECONDS, LoadRun
 from bench.server import (
     BETTER_AUTH,
     FLOOR,
@@ -91,6 +92,23 @@ def server_targets(results: list[ServerResult]) -> list[Target]:
     return targets
 
 
+def load_targets(runs: list[LoadRun]) -> list[Target]:
+    targets = []
+    for run in runs:
+        targets += [
+            Target(f"{run.target} under load: errors", run.errors, 0, "max", ""),
+            Target(f"{run.target} under load: lost writes", run.lost_writes, 0, "max", ""),
+            Target(
+                f"{run.target} under load: get-session and notes reads, p99",
+                run.p99_ms(CHEAP_READS),
+                250,
+                "max",
+                " ms",
+            ),
+        ]
+    return targets
+
+
 def desktop_targets(results: list[DesktopResult]) -> list[Target]:
     by_name = {result.measurement: result for result in results}
     targets = []
@@ -137,6 +155,21 @@ def server_table(results: list[ServerResult]) -> list[str]:
     return lines
 
 
+def load_table(runs: list[LoadRun]) -> list[str]:
+    lines = [
+        "| target | route | req/s | p50 ms | p99 ms | max ms | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in runs:
+        for r in run.routes:
+            lines.append(
+                f"| {run.target} | {r.route} | {r.requests_per_second:,.1f} | {r.p50_ms:,.1f} | {r.p99_ms:,.1f} "
+                f"| {r.max_ms:,.1f} | {r.errors} |"
+            )
+        lines.append(f"| {run.target} | lost writes | | | | | {run.lost_writes} |")
+    return lines
+
+
 def desktop_table(results: list[DesktopResult]) -> list[str]:
     lines = ["| measurement | ours | bare-window floor |", "| --- | ---: | ---: |"]
     for r in results:
@@ -157,6 +190,7 @@ def targets_table(targets: list[Target]) -> list[str]:
 def markdown(
     machine: dict[str, Any],
     server: list[ServerResult],
+    load: list[LoadRun],
     desktop: list[DesktopResult] | None,
     desktop_note: str | None,
     targets: list[Target],
@@ -169,6 +203,12 @@ def markdown(
         f"Server: `{machine['load']}`, after a {machine['warm_up']} warm-up; one worker or process per server.",
         "",
         *server_table(server),
+        "",
+        f"Under load: {CLIENTS} clients, each signed in as its own account, for {SECONDS} s after a "
+        f"{WARM_UP_SECONDS} s warm-up, each sending its next request when the last was answered (bench/load.py's "
+        "mix); rate limits off.",
+        "",
+        *load_table(load),
         "",
     ]
     if desktop:
@@ -183,20 +223,22 @@ def write(
     directory: Path,
     machine: dict[str, Any],
     server: list[ServerResult],
+    load: list[LoadRun],
     desktop: list[DesktopResult] | None,
     desktop_note: str | None,
 ) -> str:
     """Writes results.json and results.md into `directory`; returns the Markdown."""
-    targets = server_targets(server) + (desktop_targets(desktop) if desktop else [])
+    targets = server_targets(server) + load_targets(load) + (desktop_targets(desktop) if desktop else [])
     directory.mkdir(parents=True, exist_ok=True)
     document = {
         "machine": machine,
         "server": [asdict(result) for result in server],
+        "load": [asdict(run) for run in load],
         "desktop": [asdict(result) for result in desktop] if desktop else None,
         "desktop_note": desktop_note,
         "targets": [{**asdict(target), "met": target.met} for target in targets],
     }
     (directory / "results.json").write_text(json.dumps(document, indent=2) + "\n")
-    text = markdown(machine, server, desktop, desktop_note, targets)
+    text = markdown(machine, server, load, desktop, desktop_note, targets)
     (directory / "results.md").write_text(text)
     return text

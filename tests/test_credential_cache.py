@@ -15,7 +15,17 @@ from examples.notes.server import create_app
 from kernia_desktop_server.auth.models import Session
 from kernia_desktop_server.auth.revision import PostgresRevision, RevisionCache, Uncached, bump
 from kernia_desktop_server.settings import Settings
-from tests.support.server import BASE, auth_of, bearer_user, counted_statements, create_key, sign_up, started_client
+from tests.support.server import (
+    BASE,
+    PASSWORD,
+    auth_of,
+    bearer_user,
+    counted_statements,
+    create_key,
+    sign_up,
+    started_client,
+    unique_email,
+)
 
 
 async def test_a_known_credential_is_served_without_a_database_query(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -29,6 +39,20 @@ async def test_a_known_credential_is_served_without_a_database_query(app: FastAP
         assert (await client.get("/api/notes", headers=api)).status_code == 200
     # Only the notes query itself: neither credential was looked up again.
     assert [statement for statement in statements if "notes" not in statement] == []
+
+
+async def test_a_new_session_is_known_from_its_first_use(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Signing up or in caches the session it opens: the client's first request with it reads no session."""
+    email = unique_email()
+    signed_up = await sign_up(client, email)
+    signed_in = await client.post("/api/auth/sign-in/email", json={"email": email, "password": PASSWORD})
+    client.cookies.clear()
+    for response in (signed_up, signed_in):
+        headers = {"Authorization": f"Bearer {response.headers['set-auth-token']}"}
+        with counted_statements(app) as statements:
+            session = (await client.get("/api/auth/get-session", headers=headers)).json()
+        assert session["user"]["email"] == email
+        assert statements == []
 
 
 async def test_revocations_in_this_process_fail_the_next_request(client: httpx.AsyncClient) -> None:

@@ -25,7 +25,7 @@ PLUGIN_DIRS: list[Path] = [
 def test_the_heads_read_from_the_scripts_are_alembics_own() -> None:
     alembic_heads = set(ScriptDirectory.from_config(alembic_config(PLUGIN_DIRS)).get_heads())
     assert script_heads(version_locations(PLUGIN_DIRS)) == alembic_heads
-    assert "0003_auth_revision" in alembic_heads and len(alembic_heads) == 1 + len(PLUGIN_DIRS)
+    assert "0004_rate_limits" in alembic_heads and len(alembic_heads) == 1 + len(PLUGIN_DIRS)
 
 
 async def test_a_new_database_is_migrated_then_starts_without_alembic(
@@ -48,13 +48,16 @@ async def test_a_database_behind_the_scripts_is_migrated(database_url: str) -> N
     try:
         await upgrade(engine, PLUGIN_DIRS)
         async with engine.begin() as connection:
-            await connection.execute(text("DROP TABLE auth_revision"))
-            await connection.execute(text("DELETE FROM alembic_version WHERE version_num = '0003_auth_revision'"))
+            await connection.execute(text("DROP TABLE rate_limits"))
+            await connection.execute(
+                text("UPDATE alembic_version SET version_num = :behind WHERE version_num = :head"),
+                {"behind": "0003_auth_revision", "head": "0004_rate_limits"},
+            )
         assert not await is_current(engine, PLUGIN_DIRS)
         await upgrade(engine, PLUGIN_DIRS)
         assert await is_current(engine, PLUGIN_DIRS)
         async with engine.connect() as connection:
-            assert (await connection.execute(text("SELECT generation FROM auth_revision"))).scalar_one() == 0
+            assert (await connection.execute(text("SELECT count(*) FROM rate_limits"))).scalar_one() == 0
     finally:
         await engine.dispose()
 

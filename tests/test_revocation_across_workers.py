@@ -3,64 +3,17 @@ on the very next request after it was revoked anywhere."""
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from tests.support.desktop import descendants
 from tests.support.server import PASSWORD, LiveServer, unique_email
-
-CONNECTIONS = 16
-MAX_ROUNDS = 20
+from tests.support.workers import statuses_from_every_worker
 
 
-def _server_side_sockets(port: int) -> set[str]:
-    """The inodes of the established connections whose server end is `port`, from /proc/net."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[1].endswith(f":{port:04X}") and fields[3] == "01":
-                inodes.add(f"socket:[{fields[9]}]")
-    return inodes
-
-
-def _answering_processes(server: LiveServer) -> set[int]:
-    """The server's processes that hold one of its open client connections."""
-    assert server.process is not None
-    sockets = _server_side_sockets(server.port)
-    holders = set()
-    for pid in descendants(server.process.pid) | {server.process.pid}:
-        try:
-            links = {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()}
-        except OSError:  # the process has just gone
-            continue
-        if links & sockets:
-            holders.add(pid)
-    return holders
-
-
-def statuses_from_every_worker(server: LiveServer, path: str, headers: dict[str, str], workers: int) -> list[int]:
-    """Sends the request on fresh connections, several at once, in rounds until every worker has answered some.
-
-    Each round's connections stay open until /proc tells which worker holds each, so the answering workers are
-    known, not guessed."""
-    statuses: list[int] = []
-    answered: set[int] = set()
-    for _ in range(MAX_ROUNDS):
-        clients = [httpx.Client(base_url=server.url, timeout=10) for _ in range(CONNECTIONS)]
-        try:
-            with ThreadPoolExecutor(8) as pool:
-                statuses += pool.map(lambda client: client.get(path, headers=headers).status_code, clients)
-            answered |= _answering_processes(server)
-        finally:
-            for client in clients:
-                client.close()
-        if len(answered) >= workers:
-            return statuses
-    raise AssertionError(f"only {len(answered)} of {workers} workers answered in {MAX_ROUNDS} rounds")
+def get_notes(headers: dict[str, str]) -> Callable[[httpx.Client], int]:
+    return lambda client: client.get("/api/notes", headers=headers).status_code
 
 
 def _sign_up(server: LiveServer) -> tuple[dict[str, str], dict[str, str], str]:
@@ -80,15 +33,15 @@ def test_a_revocation_reaches_every_worker_at_once(tmp_path: Path, database_url:
         bearer, api_key, key_id = _sign_up(server)
         # Both workers now hold both credentials in their caches.
         for headers in (bearer, api_key):
-            assert set(statuses_from_every_worker(server, "/api/notes", headers, workers=2)) == {200}
+            assert set(statuses_from_every_worker(server, get_notes(headers), workers=2)) == {200}
 
         deleted = httpx.post(f"{server.url}/api/auth/api-key/delete", headers=bearer, json={"keyId": key_id})
         assert deleted.json() == {"success": True}
-        assert set(statuses_from_every_worker(server, "/api/notes", api_key, workers=2)) == {401}
+        assert set(statuses_from_every_worker(server, get_notes(api_key), workers=2)) == {401}
 
-        assert set(statuses_from_every_worker(server, "/api/notes", bearer, workers=2)) == {200}
+        assert set(statuses_from_every_worker(server, get_notes(bearer), workers=2)) == {200}
         assert httpx.post(f"{server.url}/api/auth/sign-out", headers=bearer).json() == {"success": True}
-        assert set(statuses_from_every_worker(server, "/api/notes", bearer, workers=2)) == {401}
+        assert set(statuses_from_every_worker(server, get_notes(bearer), workers=2)) == {401}
     finally:
         server.stop()
 

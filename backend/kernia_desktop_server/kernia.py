@@ -136,6 +136,7 @@ class KerniaAuth(Auth):
                 for plugin in reversed(self.plugins):
                     await plugin.stop()
                 await self.revision.close()
+                await self.rate_limiter.close()
                 await self.engine.dispose()
 
         return lifespan

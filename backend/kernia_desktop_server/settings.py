@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost: int = Field(default=64 * 1024, ge=8 * 1024)
     argon2_parallelism: int = Field(default=1, ge=1)
-    # How many hashes each process runs at once (unset: half its cores, at least one); the others wait their turn.
+    # How many hashes each process runs at once (unset: one per core); the others wait their turn.
     password_hash_threads: int | None = Field(default=None, ge=1)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
 

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from kernia_desktop_server.auth.cookies import SessionCookie
 from kernia_desktop_server.auth.models import User
 from kernia_desktop_server.auth.principal import Principal
-from kernia_desktop_server.auth.rate_limit import RateLimiter, client_address
+from kernia_desktop_server.auth.rate_limit import client_address, rate_limiter
 from kernia_desktop_server.auth.revision import RevisionCache, revision_source
 from kernia_desktop_server.auth.sessions import ActiveSession, SessionStore
 from kernia_desktop_server.auth.tokens import sign, unsign
@@ -40,7 +40,7 @@ class Auth:
         self.sessions = SessionStore(settings, self.sessionmaker, self.revision)
         self._caches: dict[str, RevisionCache[Any]] = {}
         self.cookie = SessionCookie(settings)
-        self.rate_limiter = RateLimiter(settings)
+        self.rate_limiter = rate_limiter(settings, engine)
         self.trusted_origins = settings.all_trusted_origins
         self.credential_resolvers: list[CredentialResolver] = []
 
@@ -78,7 +78,6 @@ class Auth:
             ip_address=self.client_address(request),
             user_agent=request.headers.get("user-agent"),
         )
-        await db.commit()
         self.issue(response, active)
         return active
 

@@ -12,14 +12,14 @@ from functools import cached_property
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-# How much less of the CPU a hashing thread is given than the event loop's (Linux nice levels): a storm of
-# sign-ins slows sign-ins, not every other request of the process, nor of the other workers on the machine.
-HASHING_NICENESS = 10
+# A hashing thread's Linux nice level, the lowest priority: a storm of sign-ins slows sign-ins, not every other
+# request of the process, nor of the other workers on the machine (make bench, the load test).
+HASHING_NICENESS = 19
 
 
 def default_threads() -> int:
-    """Half the cores, at least one: the other half stays for the requests that hash nothing."""
-    return max(1, (os.cpu_count() or 1) // 2)
+    """One per core: at their lower priority, hashes take only the CPU time that other requests leave unused."""
+    return os.cpu_count() or 1
 
 
 def _lower_priority() -> None:

@@ -55,7 +55,13 @@ class SessionStore:
         ip_address: str | None = None,
         user_agent: str | None = None,
     ) -> ActiveSession:
-        """Adds a session to `db`'s transaction; the caller commits."""
+        """A new session for `user`, committed with whatever else `db`'s transaction holds.
+
+        The session is cached at once: a client's first request with it, straight after signing in, is then no
+        database read, which under load would queue behind the writes in flight.
+        """
+        # Read before the commit, as every cache entry's generation is (RevisionCache).
+        generation = await self.cache.revision()
         token = random_token()
         now = utcnow()
         session = Session(
@@ -69,7 +75,8 @@ class SessionStore:
             updated_at=now,
         )
         db.add(session)
-        await db.flush()
+        await db.commit()
+        self.cache.put(session.token_hash, generation, (session, user))
         return ActiveSession(session, user, token)
 
     async def find(self, token: str) -> ActiveSession | None:

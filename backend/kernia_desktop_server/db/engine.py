@@ -14,9 +14,15 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
+    if not parsed.database or parsed.database == ":memory:":
+        engine = create_async_engine(url)  # one connection already: a second one would see another database
+    else:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+        # One connection, which the process's transactions take in turn, first come first served: SQLite lets one
+        # writer in at a time, and writers that each held a connection of their own would wait for its lock by
+        # sleeping and polling (busy_timeout), in ever longer sleeps. Reads mostly go another way (db.read, the
+        # credential caches).
+        engine = create_async_engine(url, pool_size=1, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _tune_sqlite)
     return engine
 

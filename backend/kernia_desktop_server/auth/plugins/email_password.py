@@ -69,9 +69,9 @@ def check_password_length(auth: Auth, password: str) -> None:
         )
 
 
-def count_attempt(auth: Auth, request: Request, action: str, email: str) -> None:
+async def count_attempt(auth: Auth, request: Request, action: str, email: str) -> None:
     address = auth.client_address(request)
-    auth.rate_limiter.hit(
+    await auth.rate_limiter.hit(
         [f"{action}:address:{address}", f"{action}:account:{email}"], auth.settings.rate_limit_auth_max
     )
 
@@ -82,7 +82,7 @@ def email_password_router(passwords: Passwords) -> APIRouter:
     @router.post("/sign-up/email", responses=error_responses(422, 429))
     async def sign_up(body: SignUpBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignUpOut:
         email = normalise_email(body.email)
-        count_attempt(auth, request, "sign-up", email)
+        await count_attempt(auth, request, "sign-up", email)
         check_password_length(auth, body.password)
         # Hashed before the transaction begins: argon2 is slow on purpose, and a database's write lock held through it
         # (SQLite has one for the whole file) would make every other writer wait.
@@ -105,7 +105,7 @@ def email_password_router(passwords: Passwords) -> APIRouter:
     @router.post("/sign-in/email", responses=error_responses(401, 429))
     async def sign_in(body: SignInBody, request: Request, response: Response, auth: AuthDep, db: Database) -> SignInOut:
         email = normalise_email(body.email)
-        count_attempt(auth, request, "sign-in", email)
+        await count_attempt(auth, request, "sign-in", email)
         row = (
             await db.execute(
                 select(User, Account.password_hash)

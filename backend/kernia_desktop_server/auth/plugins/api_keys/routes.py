@@ -143,7 +143,7 @@ async def authenticate_api_key(auth: Auth, connection: HTTPConnection) -> Princi
     if not presented:
         return None
     limiter, limit = auth.rate_limiter, auth.settings.rate_limit_api_key_max
-    limiter.hit([f"api-key:address:{auth.client_address(connection)}"], limit)
+    await limiter.hit([f"api-key:address:{auth.client_address(connection)}"], limit)
     cache: RevisionCache[tuple[ApiKey, User]] = auth.cache("api-key")
     key_hash = token_hash(presented.strip())
     generation = await cache.revision()
@@ -163,5 +163,5 @@ async def authenticate_api_key(auth: Auth, connection: HTTPConnection) -> Princi
     # Checked on every use, cached or not: a cached key is refused the moment it expires.
     if not key.enabled or (key.expires_at is not None and key.expires_at <= utcnow()):
         return None
-    limiter.hit([f"api-key:account:{user.id}"], limit)
+    await limiter.hit([f"api-key:account:{user.id}"], limit)
     return Principal(user=user, via="api_key", api_key_id=key.id)

@@ -117,7 +117,7 @@ class SignInService:
         the provider's authorization URL. Redirect targets must already be checked."""
         client = self.providers.client(provider_id)
         # Each start stores a row until it expires: a bound on starts is a bound on what one caller can store.
-        auth.rate_limiter.hit(
+        await auth.rate_limiter.hit(
             [f"provider-sign-in:address:{auth.client_address(request)}"], auth.settings.rate_limit_auth_max
         )
         row, state, binding = flow_state.new_state(
