@@ -4,13 +4,11 @@ uvicorn; by default the auth API alone (kernia_desktop_server.app:create_app).""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
-from kernia_desktop_server.kernia import KerniaAuth
 from kernia_desktop_server.settings import Settings
-from kernia_desktop_server.startup import explained, load_factory
+from kernia_desktop_server.startup import explained, load_factory, prepared_app
 
 DEFAULT_APP = "kernia_desktop_server.app:create_app"
 
@@ -36,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
         settings.secret_bytes  # noqa: B018 - fail here, with the message, rather than in every worker
         # The app, made and prepared once here: a failure is told in a line, not in a traceback per worker.
-        auth = KerniaAuth.mounted_on(load_factory(args.app)())
-        if auth is not None:
-            asyncio.run(auth.prepare())
+        prepared_app(load_factory(args.app), settings)
     except Exception as error:
         failure = explained(error, settings)
         if failure is None:

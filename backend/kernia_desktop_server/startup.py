@@ -3,17 +3,20 @@ with an exit status that tells the two apart: a setting to fix, or a resource to
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidRequestError, NoSuchModuleError
 
 from kernia_desktop_server.db.availability import driver_error
+from kernia_desktop_server.kernia import KerniaAuth
 from kernia_desktop_server.settings import ConfigurationError, Settings
 
 # A setting is wrong: fix it (the same status the short-secret check has always had).
@@ -41,6 +44,23 @@ def load_factory(factory: Callable[..., Any] | str) -> Callable[..., Any]:
     except (ImportError, AttributeError, ValueError) as error:
         raise StartupFailure(EXIT_CONFIGURATION, f"the app {factory!r} cannot be loaded: {error}") from None
     return loaded
+
+
+def prepared_app(make_app: Callable[[], FastAPI], settings: Settings | None) -> FastAPI:
+    """The app `make_app` makes, with the database of the auth mounted on it brought up to date: its start-up fails
+    here, where the failure is told in words (a server would log a traceback). A known failure is raised as a
+    StartupFailure; any other (a bug) as it is."""
+    try:
+        app = make_app()
+        auth = KerniaAuth.mounted_on(app)
+        if auth is not None:
+            asyncio.run(auth.prepare())
+    except Exception as error:
+        failure = explained(error, settings)
+        if failure is None:
+            raise
+        raise failure from None
+    return app
 
 
 def _database(settings: Settings | None) -> str:

@@ -69,12 +69,11 @@ class BundledBackend:
     def _serve(self) -> None:
         try:
             # The heavy imports, here on the backend's thread, beside the window's start-up.
-            import asyncio
 
             import uvicorn
 
-            from kernia_desktop_server import KerniaAuth, Settings
-            from kernia_desktop_server.startup import explained, load_factory
+            from kernia_desktop_server import Settings
+            from kernia_desktop_server.startup import StartupFailure, load_factory, prepared_app
 
             settings = Settings(
                 base_url=self.auth_url,
@@ -88,15 +87,8 @@ class BundledBackend:
                 desktop_channels=[self.channel_entry],
             )
             try:
-                app = load_factory(self.factory)(settings)
-                auth = KerniaAuth.mounted_on(app)
-                if auth is not None:
-                    # Its start-up checked here, where a failure can be told in words (uvicorn logs a traceback).
-                    asyncio.run(auth.prepare())
-            except Exception as error:
-                failure = explained(error, settings)
-                if failure is None:
-                    raise
+                app = prepared_app(lambda: load_factory(self.factory)(settings), settings)
+            except StartupFailure as failure:
                 log.error("the bundled backend cannot start: %s", failure)
                 self.failure = failure
                 return
