@@ -7,6 +7,7 @@ The GUI platform is reached only through `platform.GuiPlatform`.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import os
 import signal
@@ -267,7 +268,8 @@ def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path |
                 try:
                     backend.wait_started()
                 except RuntimeError:
-                    gui.post(gui.quit)
+                    # Said in the window, which a person sees (stderr they may not); the app ends when it is closed.
+                    main_window.load_html(failure_page(definition.title, backend.failure, settings.log_dir))
                     return
             if screenshot is not None:
                 try:
@@ -286,6 +288,15 @@ def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path |
         gui.shutdown()
     log.info("exited cleanly")
     return 0
+
+
+def failure_page(title: str, failure: BaseException | None, log_dir: Path) -> str:
+    """The page the main window shows when the app cannot start: what stopped it, and where its log is."""
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head>'
+        '<body data-view="cannot-start" style="font: 15px/1.5 system-ui, sans-serif; margin: 3em; max-width: 44em">'
+        '<h1>{0} cannot start</h1><p id="failure">{1}</p><p>The details are in {2}.</p></body></html>'
+    ).format(html.escape(title), html.escape(str(failure or "its server did not start")), html.escape(str(log_dir)))
 
 
 def finalize_exit(code: int, grace: float = 3.0) -> NoReturn:

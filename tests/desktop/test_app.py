@@ -86,6 +86,23 @@ def test_closing_the_last_window_ends_the_app(launch_app: LaunchApp, playwright:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
+def test_a_backend_that_cannot_start_is_explained_in_the_window(
+    launch_app: LaunchApp, playwright: Playwright, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    (data_dir / "backend").write_text("a file where the bundled backend's data dir should be")
+    app = launch_app(data_dir=data_dir)
+    with main_page(playwright, app) as page:
+        page.wait_for_selector("body[data-view=cannot-start]")
+        failure = page.inner_text("#failure")
+        assert failure.startswith(f"the server cannot write {data_dir / 'backend'}"), failure
+        assert "Traceback" not in page.inner_text("body")
+        page.close()
+        assert app.wait(timeout=10) == 1, app.report()
+    assert "the bundled backend failed" in app.output.read_text()
+
+
 def top_window(display: str) -> str:
     """The title of the app's window on top: xwininfo lists the root's children from the top down."""
     tree = subprocess.run(
