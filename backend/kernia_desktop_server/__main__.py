@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings()
         settings.secret_bytes  # noqa: B018 - fail here, with the message, rather than in every worker
         # The app, made and prepared once here: a failure is told in a line, not in a traceback per worker.
-        prepared_app(load_factory(args.app), settings)
+        app = prepared_app(load_factory(args.app), settings)
     except Exception as error:
         failure = explained(error, settings)
         if failure is None:
@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     uvicorn.run(
-        args.app,
-        factory=True,
+        # One process serves the app made above; several workers are processes of their own, each making its own.
+        app if args.workers == 1 else args.app,
+        factory=args.workers != 1,
         host=args.host,
         port=args.port,
         workers=args.workers,

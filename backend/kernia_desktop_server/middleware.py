@@ -162,12 +162,12 @@ class StorableText:
         if not refused and content_type in ("application/json", "application/x-www-form-urlencoded"):
             body = await read_body(receive)
             receive = replaying(body, receive)
-            text = body.decode("utf-8", "replace")
             if content_type == "application/x-www-form-urlencoded":
-                refused = _unstorable_form(text)
-            else:
+                refused = _unstorable_form(body.decode("utf-8", "replace"))
+            elif b"\\u" in body:
+                # Valid JSON holds NUL or a surrogate only as a \u escape: a body without one is not parsed twice.
                 try:
-                    refused = _unstorable(json.loads(text))
+                    refused = _unstorable(json.loads(body.decode("utf-8", "replace")))
                 except ValueError:
                     pass  # not JSON: the route says so
         if refused:

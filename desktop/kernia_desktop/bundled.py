@@ -69,7 +69,6 @@ class BundledBackend:
     def _serve(self) -> None:
         try:
             # The heavy imports, here on the backend's thread, beside the window's start-up.
-
             import uvicorn
 
             from kernia_desktop_server import Settings
