@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Node packages of the test fixtures: the Better Auth JS client and the OpenID provider.
-NODE_FIXTURES := tests/interop tests/oidc_provider
+NODE_FIXTURES := tests/interop tests/oidc_provider tests/better_auth_stock
 
 .PHONY: install system-packages python-packages node-packages constraints serve run test e2e bench package lint format clean
 

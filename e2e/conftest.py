@@ -44,8 +44,9 @@ def no_process_left(
     virtual_display: str,
     playwright: Playwright,
     openid_provider: OpenIdProvider,
+    gitlab_shaped_provider: OpenIdProvider,
 ) -> Iterator[None]:
-    """Every test ends with none of its processes running (the session's display, driver and provider stay)."""
+    """Every test ends with none of its processes running (the session's display, driver and providers stay)."""
     before = descendants(os.getpid())
     yield
     deadline = time.monotonic() + 10

@@ -31,11 +31,11 @@ def error_code(page: Page) -> str | None:
     return page.get_attribute("#error", "data-code")
 
 
-def open_provider_window(main: Page) -> Page:
-    """Clicks the test provider's button; returns the sign-in window it opens, at the provider's login page."""
-    main.wait_for_selector(f"#providers button[data-provider={PROVIDER_ID}]:not([disabled])")
+def open_provider_window(main: Page, provider: str = PROVIDER_ID) -> Page:
+    """Clicks the provider's button; returns the sign-in window it opens, at the test provider's login page."""
+    main.wait_for_selector(f"#providers button[data-provider={provider}]:not([disabled])")
     with main.context.expect_page() as opened:
-        main.click(f"#providers button[data-provider={PROVIDER_ID}]")
+        main.click(f"#providers button[data-provider={provider}]")
     popup = opened.value
     main.wait_for_selector("body[data-view=waiting]")
     popup.wait_for_selector("input[name=login]", timeout=30_000)

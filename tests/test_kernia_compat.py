@@ -6,8 +6,6 @@ its bearer plugin, which is what makes `Authorization: Bearer` and the `set-auth
 
 from __future__ import annotations
 
-import secrets
-import sys
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -19,31 +17,14 @@ from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.partition import DEFAULT_PARTITION, Partition
 from kernia_desktop.vault import Vault, VaultHealth
 from tests.support.fakes import MemoryStore
-from tests.support.server import PASSWORD, LiveServer, unique_email
+from tests.support.server import PASSWORD, unique_email
+from tests.support.stock_servers import StockKerniaServer
 
 STOCK_VERSION = "0.1.0"
 
 
-class StockKerniaServer(LiveServer):
-    """`python -m tests.kernia_stock.server`: kernia from PyPI on a SQLite file, in a child process."""
-
-    def __init__(self, data_dir: Path) -> None:
-        database = data_dir / "stock.db"
-        super().__init__(data_dir, f"sqlite+aiosqlite:///{database}")
-        self.env.update(
-            {
-                "KERNIA_STOCK_PORT": str(self.port),
-                "KERNIA_STOCK_DB": str(database),
-                "KERNIA_SECRET": secrets.token_urlsafe(32),
-            }
-        )
-
-    def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "tests.kernia_stock.server", *args]
-
-
 @pytest.fixture
-def stock_server(tmp_path: Path) -> Iterator[StockKerniaServer]:
+def kernia_server(tmp_path: Path) -> Iterator[StockKerniaServer]:
     assert version("kernia") == STOCK_VERSION
     server = StockKerniaServer(tmp_path / "stock")
     server.start()
@@ -52,8 +33,8 @@ def stock_server(tmp_path: Path) -> Iterator[StockKerniaServer]:
 
 
 @pytest.fixture
-def client(stock_server: StockKerniaServer) -> Iterator[AuthClient]:
-    client = AuthClient(f"{stock_server.url}/api/auth")
+def client(kernia_server: StockKerniaServer) -> Iterator[AuthClient]:
+    client = AuthClient(f"{kernia_server.url}/api/auth")
     yield client
     client.close()
 

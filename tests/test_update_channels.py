@@ -16,10 +16,11 @@ from fastapi import FastAPI
 from examples.notes.server import create_app
 from kernia_desktop.account import Account
 from kernia_desktop.bundled import BundledBackend
-from kernia_desktop.oauth import SIGNED_IN, PkcePair, SignInOutcome, SocialSignIn, is_callback
+from kernia_desktop.oauth import PkcePair, SocialSignIn, is_callback
 from kernia_desktop.partition import DEFAULT_PARTITION
 from kernia_desktop.platform import IsCallback
 from kernia_desktop.settings import DesktopSettings
+from kernia_desktop.sign_in import SIGNED_IN, SignInOutcome
 from kernia_desktop_server import ConfigurationError, KerniaAuth, Plugin, Settings, desktop, oauth
 from kernia_desktop_server.auth.plugins.desktop.plugin import Desktop
 from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_environment

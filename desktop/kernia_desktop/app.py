@@ -60,6 +60,9 @@ class DesktopApp:
         callback_url: str | None = None,
         flows: Mapping[str, str] | None = None,
         oauth_timeout: float | None = None,
+        providers: Mapping[str, str] | None = None,
+        handoff: str | None = None,
+        session_cookie: str | None = None,
     ) -> None:
         if not APP_NAME.fullmatch(name):
             raise ValueError(f"{name!r} is not an app name: use letters, digits, '.', '_' or '-' (at most 64)")
@@ -76,6 +79,9 @@ class DesktopApp:
             "callback_url": callback_url,
             "flows": flows,
             "oauth_timeout": oauth_timeout,
+            "providers": providers,
+            "handoff": handoff,
+            "session_cookie": session_cookie,
         }
         self._chosen = {key: value for key, value in chosen.items() if value is not None}
         self._exposed: dict[str, Exposed] = {}

@@ -25,7 +25,7 @@ from kernia_desktop.session import Session
 from kernia_desktop.settings import Flow, flow
 
 if TYPE_CHECKING:
-    from kernia_desktop.oauth import SignInOutcome
+    from kernia_desktop.sign_in import SignInOutcome
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -239,7 +239,8 @@ class Bridge:
         outcome = self._host.sign_in_social(self._account, provider, chosen, self._window)
         if outcome.error is not None:
             return error(outcome.error, outcome.message or outcome.error)
-        return self._account.state()
+        state = self._account.state()
+        return state if outcome.message is None else {**state, "notice": outcome.message}
 
     @bridged
     def cancel_sign_in(self) -> dict[str, bool]:

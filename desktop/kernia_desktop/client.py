@@ -42,6 +42,15 @@ class SignedIn:
 
 
 @dataclass(frozen=True)
+class ProviderRedirect:
+    """Where a server's social sign-in sends the browser, and the cookies it set with that answer (Better Auth
+    keeps the sign-in's state in one, which its callback checks)."""
+
+    url: str
+    set_cookies: list[str]
+
+
+@dataclass(frozen=True)
 class SessionState:
     user: dict[str, Any]
     session: dict[str, Any]
@@ -167,6 +176,38 @@ class AuthClient:
     def providers(self) -> list[dict[str, Any]]:
         providers: list[dict[str, Any]] = self.auth("GET", "/providers").json()
         return providers
+
+    def has_desktop_handoff(self) -> bool:
+        """Whether the server has the desktop hand-off (this project's desktop plugin): a stock Kernia or Better
+        Auth server has no /desktop/authorize at all, while ours answers a request without its parameters 400."""
+        try:
+            self.auth("GET", "/desktop/authorize")
+        except ServerError as error:
+            return error.status != 404
+        return True
+
+    def begin_social_sign_in(self, provider: str, callback_url: str, error_callback_url: str) -> ProviderRedirect:
+        """Asks the server for the provider's authorization URL: /sign-in/social, or for a provider of a generic
+        OAuth plugin that only that plugin's route knows, /sign-in/oauth2."""
+        returns = {"callbackURL": callback_url, "errorCallbackURL": error_callback_url, "disableRedirect": True}
+        # kernia 0.1.0 reads /sign-in/social's body in snake_case only; Better Auth drops keys it does not know.
+        returns |= {"callback_url": callback_url, "error_callback_url": error_callback_url}
+        try:
+            response = self.auth("POST", "/sign-in/social", json={"provider": provider, **returns})
+        except ServerError as unknown:
+            if unknown.status != 404 and unknown.code != "PROVIDER_NOT_FOUND":
+                raise
+            try:
+                response = self.auth("POST", "/sign-in/oauth2", json={"providerId": provider, **returns})
+            except ServerError as generic:
+                # No such route, or no such provider there either: the first answer says what is wrong.
+                if generic.status == 404 or generic.code == "PROVIDER_NOT_FOUND":
+                    raise unknown from None
+                raise
+        url = response.json().get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ServerError(response.status_code, "NO_PROVIDER_URL", "The server did not say where to sign in.")
+        return ProviderRedirect(url, response.headers.get_list("set-cookie"))
 
     def exchange_desktop_code(self, code: str, code_verifier: str, channel: str) -> SignedIn:
         """Trades the single-use hand-off code of a social sign-in for a session (the desktop plugin); only a

@@ -2,7 +2,8 @@
 the single-use hand-off code traded for a session through the backend's desktop plugin.
 
 The session never travels in a URL: the window only ever sees a short-lived code that is useless without the
-PKCE verifier, and the verifier never leaves this process.
+PKCE verifier, and the verifier never leaves this process. A server without the desktop plugin (a stock Kernia
+or Better Auth server) signs in through its own session cookie instead (kernia_desktop.cookie_sign_in).
 """
 
 from __future__ import annotations
@@ -13,34 +14,30 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.common.security import generate_token
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from kernia_desktop.account import Account
-from kernia_desktop.client import Offline, ServerError
+from kernia_desktop.client import AuthClient, Offline, ServerError
+from kernia_desktop.cookie_sign_in import CookieSignIn
 from kernia_desktop.loopback import LoopbackListener
-from kernia_desktop.platform import AuthWindow, AuthWindowHost
-from kernia_desktop.settings import Flow
+from kernia_desktop.platform import AuthWindowHost
+from kernia_desktop.settings import Flow, Handoff
+from kernia_desktop.sign_in import (
+    CANCELLED,
+    IN_PROGRESS,
+    SIGNED_IN,
+    PendingSignIn,
+    SignInOutcome,
+    provider_refusal,
+    request_failure,
+)
 from kernia_desktop_server.channels import DEFAULT_CHANNEL, channel_callback_url, check_callback_url
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SignInOutcome:
-    """How a social sign-in ended: error None means signed in."""
-
-    error: str | None = None
-    message: str | None = None
-
-
-SIGNED_IN = SignInOutcome()
-CANCELLED = SignInOutcome("cancelled", "Sign-in was cancelled.")
-TIMED_OUT = SignInOutcome("timeout", "Sign-in took too long and was stopped. Try again.")
-IN_PROGRESS = SignInOutcome("FLOW_IN_PROGRESS", "A sign-in is already in progress in this window's partition.")
 
 
 @dataclass(frozen=True)
@@ -52,27 +49,6 @@ class PkcePair:
     def make(cls) -> PkcePair:
         verifier = generate_token(64)
         return cls(verifier, create_s256_code_challenge(verifier))
-
-
-class PendingSignIn:
-    """One flow in progress: it ends once, with the callback URL, a close, a cancel or the timeout."""
-
-    def __init__(self) -> None:
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self.callback_url: str | None = None
-        self.outcome: SignInOutcome | None = None
-        self.window: AuthWindow | None = None
-
-    def finish(self, *, callback_url: str | None = None, outcome: SignInOutcome | None = None) -> None:
-        with self._lock:
-            if self._done.is_set():
-                return
-            self.callback_url, self.outcome = callback_url, outcome
-            self._done.set()
-
-    def wait(self, timeout: float) -> bool:
-        return self._done.wait(timeout)
 
 
 def authorize_url(auth_url: str, provider: str, pkce: PkcePair, redirect_uri: str, state: str, channel: str) -> str:
@@ -105,10 +81,7 @@ def read_callback(url: str, callback_url: str, expected_state: str) -> tuple[str
     if not hmac.compare_digest(params.get("state", ""), expected_state):
         return None, SignInOutcome("state_mismatch", "The sign-in could not be verified. Try again.")
     if "error" in params:
-        code = params["error"][:64]
-        return None, SignInOutcome(
-            code, params.get("error_description") or f"The provider refused the sign-in ({code})."
-        )
+        return None, provider_refusal(params["error"], params.get("error_description"))
     if not params.get("code"):
         return None, SignInOutcome("invalid_callback", "The sign-in returned without a code. Try again.")
     return params["code"], None
@@ -124,13 +97,21 @@ def flow_for(provider: str, override: Flow | None, configured: Mapping[str, Flow
     return override or configured.get(provider) or ("system" if provider in SYSTEM_BROWSER_PROVIDERS else "embedded")
 
 
+# Said after a sign-in the app asked to run in the browser but ran in its own window.
+BROWSER_NOT_POSSIBLE = (
+    "This server cannot hand a sign-in in your browser back to the app, so it ran in the app's own window."
+)
+
+
 class SocialSignIn:
     """Runs the app's provider sign-ins, one at a time per partition, in the embedded window or the browser.
 
     `open_browser` opens a URL in the user's browser (webbrowser.open honours BROWSER); `bring_to_front`
     raises the app's window once the browser hands the sign-in back. `channel` is the build's update channel and
     `callback_url` its embedded callback (None: the server's /desktop/callback/<channel>). `app_title` names the
-    app on the page the browser shows at the end.
+    app on the page the browser shows at the end. `handoff` says how a sign-in reaches the app ("auto": the
+    desktop hand-off where the server has it, else the server's session cookie), and `session_cookie` names
+    that cookie where it is not in the Better Auth family's form.
     """
 
     def __init__(
@@ -142,6 +123,8 @@ class SocialSignIn:
         channel: str = DEFAULT_CHANNEL,
         callback_url: str | None = None,
         app_title: str = "the app",
+        handoff: Handoff = "auto",
+        session_cookie: str | None = None,
     ) -> None:
         self.host = host
         self.app_title = app_title
@@ -151,6 +134,8 @@ class SocialSignIn:
         self.callback_url = None if callback_url is None else check_callback_url(callback_url)
         self.open_browser = open_browser
         self.bring_to_front = bring_to_front
+        self.handoff = handoff
+        self.cookie_sign_in = CookieSignIn(host, session_cookie)
         self._pending: dict[str, PendingSignIn] = {}
         self._lock = threading.Lock()
 
@@ -168,12 +153,30 @@ class SocialSignIn:
                 return IN_PROGRESS
             pending = self._pending[partition] = PendingSignIn()
         try:
-            return self._run(account, provider, flow, parent, pending)
+            try:
+                handoff = self._handoff_of(account.client)
+            except Offline as error:
+                return request_failure(error)
+            if handoff == "desktop":
+                return self._run_desktop(account, provider, flow, parent, pending)
+            outcome = self.cookie_sign_in.run(account, provider, parent, pending, self.timeout)
+            if flow == "system" and outcome == SIGNED_IN:
+                return SignInOutcome(message=BROWSER_NOT_POSSIBLE)
+            return outcome
         finally:
             with self._lock:
                 del self._pending[partition]
 
-    def _run(self, account: Account, provider: str, flow: Flow, parent: Any, pending: PendingSignIn) -> SignInOutcome:
+    def _handoff_of(self, client: AuthClient) -> Literal["desktop", "cookie"]:
+        """The setting, or once "auto" has asked the server, what it found."""
+        if self.handoff == "auto":
+            self.handoff = "desktop" if client.has_desktop_handoff() else "cookie"
+            log.info("the server %s the desktop hand-off", "has" if self.handoff == "desktop" else "does not have")
+        return self.handoff
+
+    def _run_desktop(
+        self, account: Account, provider: str, flow: Flow, parent: Any, pending: PendingSignIn
+    ) -> SignInOutcome:
         pkce, state = PkcePair.make(), generate_token(32)
         auth_url = account.client.base_url
         if flow == "system":
@@ -192,14 +195,12 @@ class SocialSignIn:
                 on_callback=lambda reached: pending.finish(callback_url=reached),
                 on_closed=lambda: pending.finish(outcome=CANCELLED),
             )
-        if not pending.wait(self.timeout):
-            pending.finish(outcome=TIMED_OUT)
-        pending.window.close()
-        if flow == "system" and pending.callback_url is not None:
+        reached = pending.end(self.timeout)
+        if flow == "system" and reached is not None:
             self.bring_to_front(parent)
-        if pending.callback_url is None:
+        if reached is None:
             return pending.outcome or CANCELLED
-        code, failure = read_callback(pending.callback_url, callback, state)
+        code, failure = read_callback(reached, callback, state)
         if failure is not None:
             return failure
         assert code is not None
@@ -207,5 +208,5 @@ class SocialSignIn:
             account.adopt(account.client.exchange_desktop_code(code, pkce.verifier, self.channel))
         except (ServerError, Offline) as error:
             log.warning("the hand-off code exchange failed: %s", error)
-            return SignInOutcome(getattr(error, "code", "OFFLINE"), getattr(error, "message", str(error)))
+            return request_failure(error)
         return SIGNED_IN

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -44,8 +44,7 @@ class AuthWindow(Protocol):
 
 
 class AuthWindowHost(Protocol):
-    """A window modal to `parent`, in its partition, that loads `url` and watches every navigation; the first one
-    for which `is_callback` holds is stopped before it loads and handed to `on_callback`."""
+    """Sign-in windows and the cookies of their partition."""
 
     def open_auth_window(
         self,
@@ -54,7 +53,22 @@ class AuthWindowHost(Protocol):
         is_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
-    ) -> AuthWindow: ...
+    ) -> AuthWindow:
+        """A window modal to `parent`, in its partition, that loads `url` and watches every navigation; the first
+        one for which `is_callback` holds is stopped before it loads and handed to `on_callback`."""
+        ...
+
+    def set_cookies(self, partition: Partition, url: str, set_cookie_headers: Sequence[str]) -> None:
+        """Puts the cookies of a server's answer to `url` (its Set-Cookie headers) in the partition's web profile,
+        as if a window of the partition had received them."""
+        ...
+
+    def take_cookies(
+        self, partition: Partition, host: str, wanted: Callable[[str], bool], timeout: float
+    ) -> str | None:
+        """Waits (at most `timeout`) for a cookie for `host` whose name `wanted` accepts, then deletes all of
+        `host`'s cookies from the partition's web profile; returns the wanted cookie's value, or None."""
+        ...
 
 
 class GuiPlatform(AuthWindowHost, Protocol):

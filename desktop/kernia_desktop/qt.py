@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import shiboken6
 import webview
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkCookie
 from PySide6.QtWebEngineCore import QWebEngineNavigationRequest, QWebEnginePage, QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QWidget
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 CookieKey = tuple[str, str, str]
 SIGN_IN_WINDOW_SIZE = (520, 680)
+# How long a cookie set through the cookie store may take to be reported back as added.
+COOKIE_WAIT = 5.0
 
 
 class GuiStopped(RuntimeError):
@@ -71,8 +73,36 @@ class WindowOptions:
 @dataclass
 class PartitionProfile:
     profile: QWebEngineProfile
-    # QWebEngineCookieStore cannot list its cookies: the partition keeps them from cookieAdded/cookieRemoved.
+    # QWebEngineCookieStore cannot list its cookies: the partition keeps them from cookieAdded/cookieRemoved,
+    # on the GUI thread, under `changed`, which wakes the threads waiting for a cookie to arrive.
     cookies: dict[CookieKey, QNetworkCookie] = field(default_factory=dict)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def added(self, cookie: QNetworkCookie) -> None:
+        with self.changed:
+            self.cookies[_cookie_key(cookie)] = QNetworkCookie(cookie)
+            self.changed.notify_all()
+
+    def removed(self, cookie: QNetworkCookie) -> None:
+        with self.changed:
+            self.cookies.pop(_cookie_key(cookie), None)
+
+    def wait_for(self, host: str, wanted: Callable[[str], bool], timeout: float) -> QNetworkCookie | None:
+        """The first cookie for `host` whose name `wanted` accepts, once there (any thread but the GUI's)."""
+
+        def found() -> QNetworkCookie | None:
+            return next(
+                (
+                    cookie
+                    for (name, domain, _path), cookie in self.cookies.items()
+                    if _domain_matches(domain, host) and wanted(name)
+                ),
+                None,
+            )
+
+        with self.changed:
+            self.changed.wait_for(lambda: found() is not None, timeout)
+            return found()
 
 
 @dataclass
@@ -236,8 +266,8 @@ class QtPlatform:
             profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)
         record = PartitionProfile(profile)
         store = profile.cookieStore()
-        store.cookieAdded.connect(lambda cookie: record.cookies.__setitem__(_cookie_key(cookie), cookie))
-        store.cookieRemoved.connect(lambda cookie: record.cookies.pop(_cookie_key(cookie), None))
+        store.cookieAdded.connect(record.added)
+        store.cookieRemoved.connect(record.removed)
         self._partitions[partition.name] = record
         return record
 
@@ -407,7 +437,8 @@ class QtPlatform:
             record = self._partitions.get(partition.name)
             if record is None:
                 return 0
-            victims = [cookie for cookie in record.cookies.values() if _domain_matches(cookie.domain(), host)]
+            with record.changed:
+                victims = [cookie for cookie in record.cookies.values() if _domain_matches(cookie.domain(), host)]
             for cookie in victims:
                 record.profile.cookieStore().deleteCookie(cookie)
             return len(victims)
@@ -416,6 +447,39 @@ class QtPlatform:
             return self.call(delete)
         except GuiStopped:
             return 0  # the profiles are gone, and their cookies never reached disk
+
+    def set_cookies(self, partition: Partition, url: str, set_cookie_headers: Sequence[str]) -> None:
+        """platform.AuthWindowHost: the cookies a server set in its answer to `url`, put in the partition's
+        profile; returns once the profile has them, so that the next navigation carries them."""
+        cookies = [cookie for header in set_cookie_headers for cookie in QNetworkCookie.parseCookies(header.encode())]
+        if not cookies:
+            return
+
+        def add() -> PartitionProfile:
+            record = self._profile_of(partition)
+            for cookie in cookies:
+                record.profile.cookieStore().setCookie(cookie, QUrl(url))
+            return record
+
+        record = self.call(add)
+        host = QUrl(url).host()
+        for cookie in cookies:
+            name = bytes(cookie.name().data()).decode(errors="replace")
+            if record.wait_for(host, name.__eq__, COOKIE_WAIT) is None:
+                raise TimeoutError(f"the web profile did not take the cookie {name}")
+
+    def take_cookies(
+        self, partition: Partition, host: str, wanted: Callable[[str], bool], timeout: float
+    ) -> str | None:
+        """platform.AuthWindowHost: waits (at most `timeout`) for a cookie for `host` whose name `wanted` accepts,
+        then deletes every cookie of `host` from the partition's profile; the wanted one's value, or None."""
+        try:
+            record = self.call(lambda: self._profile_of(partition))
+        except GuiStopped:
+            return None
+        cookie = record.wait_for(host, wanted, timeout)
+        self.clear_cookies(partition, host)
+        return None if cookie is None else bytes(cookie.value().data()).decode(errors="replace")
 
     def screenshot(self, window: Window, path: Path) -> tuple[int, int]:
         """Saves the window's contents as a PNG; returns its width and height."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,6 +27,12 @@ FLOW_PREFIX = f"{ENV_PREFIX}FLOW_"
 # Where a provider's sign-in runs: a window of the app, or the user's own browser.
 Flow = Literal["embedded", "system"]
 FLOWS: tuple[Flow, ...] = ("embedded", "system")
+# How a provider sign-in reaches the app: the desktop plugin's hand-off code, or the server's own session cookie
+# (a stock Kernia or Better Auth server); "auto" asks the server which it has.
+Handoff = Literal["auto", "desktop", "cookie"]
+HANDOFFS: tuple[Handoff, ...] = ("auto", "desktop", "cookie")
+# What a cookie's name may be (RFC 6265: an RFC 7230 token).
+COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class SettingsError(ValueError):
@@ -53,6 +60,30 @@ def _timeout(value: str) -> float:
     if not (seconds > 0 and math.isfinite(seconds)):
         raise ValueError(f"{value!r} is not a timeout: use a number of seconds above 0")
     return seconds
+
+
+def _handoff(value: str) -> Handoff:
+    if value not in HANDOFFS:
+        raise ValueError(f"{value!r} is not a hand-off: use auto, desktop or cookie")
+    return value
+
+
+def _cookie_name(value: str) -> str:
+    if not COOKIE_NAME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a cookie name")
+    return value
+
+
+def _providers(value: str) -> dict[str, str]:
+    """`id=Name,id=Name`: the providers a server without a /providers list offers, with their display names."""
+    providers = {}
+    for entry in value.split(","):
+        provider, _, name = entry.partition("=")
+        provider, name = provider.strip(), name.strip()
+        if not provider or len(provider) > 64 or not provider.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"{entry!r} is not a provider: use id=Name, e.g. gitlab=GitLab")
+        providers[provider] = name or provider
+    return providers
 
 
 def _partition(value: str) -> str:
@@ -91,6 +122,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "partition": _partition,
     "channel": check_channel_name,
     "callback_url": check_callback_url,
+    "handoff": _handoff,
+    "session_cookie": _cookie_name,
+    "providers": _providers,
 }
 
 
@@ -109,6 +143,12 @@ class DesktopSettings:
     callback_url: str | None = None
     # Where each provider's sign-in runs, by provider id; the providers not named run their default.
     flows: Mapping[str, Flow] = field(default_factory=dict)
+    # How a provider sign-in reaches the app, and the name of a stock server's session cookie when it is not
+    # "<prefix>.session_token" (unset: any such name).
+    handoff: Handoff = "auto"
+    session_cookie: str | None = None
+    # The providers to offer, by id with their names, when the server has no /providers list (a stock server).
+    providers: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, app_name: str, environ: Mapping[str, str] | None = None, /, **chosen: Any) -> DesktopSettings:

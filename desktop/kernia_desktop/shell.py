@@ -25,10 +25,11 @@ from kernia_desktop.account import Account
 from kernia_desktop.bridge import Bridge, Exposed
 from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.instance import SingleInstance
-from kernia_desktop.oauth import SignInOutcome, SocialSignIn, flow_for
+from kernia_desktop.oauth import SocialSignIn, flow_for
 from kernia_desktop.partition import Partition
 from kernia_desktop.platform import GuiPlatform, PlatformOptions, load_platform
 from kernia_desktop.settings import DesktopSettings, Flow
+from kernia_desktop.sign_in import SignInOutcome
 
 if TYPE_CHECKING:
     from webview import Window
@@ -118,7 +119,10 @@ class Shell:
             settings.channel,
             settings.callback_url,
             definition.title,
+            settings.handoff,
+            settings.session_cookie,
         )
+        self.configured_providers = settings.providers
         self._accounts: dict[str, Account] = {}
         self._lock = threading.RLock()
         # Set once a renderer has been told who is signed in: its window is showing its first view.
@@ -187,9 +191,13 @@ class Shell:
         try:
             providers = self.client.providers()
         except ServerError as error:
-            if error.status == 404:  # a server without social sign-in
-                return []
-            raise
+            if error.status != 404:
+                raise
+            # A server with no list of its own (a stock server, or one without social sign-in): the app's.
+            providers = [
+                {"id": provider, "name": name, "available": True, "reason": None}
+                for provider, name in self.configured_providers.items()
+            ]
         return [{**provider, "flow": flow_for(provider["id"], None, self.flows)} for provider in providers]
 
 

@@ -20,8 +20,9 @@ import pytest
 
 from kernia_desktop.account import Account
 from kernia_desktop.loopback import LoopbackListener
-from kernia_desktop.oauth import CANCELLED, SIGNED_IN, TIMED_OUT, SocialSignIn, flow_for
-from tests.support.oauth_flows import HttpWindowHost, shell_account
+from kernia_desktop.oauth import SocialSignIn, flow_for
+from kernia_desktop.sign_in import CANCELLED, SIGNED_IN, TIMED_OUT
+from tests.support.oauth_flows import HttpWindowHost, shell_account, stored
 from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider
 from tests.support.server import ROOT, LiveServer
 
@@ -38,10 +39,6 @@ def server(tmp_path: Path, openid_provider: OpenIdProvider) -> Iterator[LiveServ
 def account(server: LiveServer) -> Iterator[Account]:
     with shell_account(f"{server.url}/api/auth") as signed_out:
         yield signed_out
-
-
-def stored(account: Account) -> str | None:
-    return account.vault.load(account.partition.name)
 
 
 def test_embedded_flow_signs_in_through_the_hand_off(account: Account) -> None:

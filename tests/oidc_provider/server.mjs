@@ -1,25 +1,32 @@
 // A real OpenID provider for the tests: npm oidc-provider on 127.0.0.1 with its development login and
 // consent pages. Any login name signs in; "<name>" gets the address <name>@example.com, verified unless the
 // name starts with "unverified". Configured by the environment:
-//   OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (comma-separated).
+//   OIDC_PORT, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_REDIRECT_URIS (comma-separated), and OIDC_ROUTES:
+//   "gitlab" serves its endpoints at GitLab's paths (/oauth/authorize, /oauth/token, /oauth/userinfo), for clients
+//   that build them from an issuer rather than read discovery.
+// The client authenticates with HTTP Basic; the same client id with "-post" sends its secret in the form.
 import Provider from "oidc-provider";
 
 const port = Number(process.env.OIDC_PORT);
 const issuer = `http://127.0.0.1:${port}`;
+const gitlabRoutes = { authorization: "/oauth/authorize", token: "/oauth/token", userinfo: "/oauth/userinfo" };
+const client = {
+  client_id: process.env.OIDC_CLIENT_ID,
+  client_secret: process.env.OIDC_CLIENT_SECRET,
+  // Native clients get RFC 8252 loopback matching: http://127.0.0.1/... accepts any port.
+  application_type: "native",
+  redirect_uris: process.env.OIDC_REDIRECT_URIS.split(","),
+  response_types: ["code"],
+  grant_types: ["authorization_code"],
+  token_endpoint_auth_method: "client_secret_basic",
+};
 
 const provider = new Provider(issuer, {
   clients: [
-    {
-      client_id: process.env.OIDC_CLIENT_ID,
-      client_secret: process.env.OIDC_CLIENT_SECRET,
-      // Native clients get RFC 8252 loopback matching: http://127.0.0.1/... accepts any port.
-      application_type: "native",
-      redirect_uris: process.env.OIDC_REDIRECT_URIS.split(","),
-      response_types: ["code"],
-      grant_types: ["authorization_code"],
-      token_endpoint_auth_method: "client_secret_basic",
-    },
+    client,
+    { ...client, client_id: `${client.client_id}-post`, token_endpoint_auth_method: "client_secret_post" },
   ],
+  ...(process.env.OIDC_ROUTES === "gitlab" ? { routes: gitlabRoutes } : {}),
   pkce: { required: () => true },
   claims: {
     openid: ["sub"],

@@ -1,6 +1,6 @@
 """The fixtures tests/ and e2e/ share, registered for both by the root conftest.py: a server per test on SQLite and
 on PostgreSQL, in process and as a live child process; the real OpenID provider; the desktop app's display,
-keyring and driver."""
+keyring and driver; the stock servers of the wire protocol."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.support.keyring import SecretService
 from tests.support.openid_provider import OpenIdProvider
 from tests.support.postgres import TRUNCATE_ALL, new_postgres_database, postgres_admin_url, run_admin
 from tests.support.server import BASE, LiveServer, started_client
+from tests.support.stock_servers import StockBetterAuthServer, StockKerniaServer, StockServer
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +99,29 @@ def openid_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenId
     provider = OpenIdProvider(tmp_path_factory.mktemp("openid-provider") / "provider.log")
     yield provider
     provider.stop()
+
+
+@pytest.fixture(scope="session")
+def gitlab_shaped_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIdProvider]:
+    """The OpenID provider at GitLab's paths, for stock kernia's GitLab social provider; one for the test run."""
+    provider = OpenIdProvider(tmp_path_factory.mktemp("gitlab-provider") / "provider.log", routes="gitlab")
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(params=["kernia", "better-auth"])
+def stock_server(
+    request: pytest.FixtureRequest, tmp_path: Path, openid_provider: OpenIdProvider
+) -> Iterator[StockServer]:
+    """Each stock server in turn, signing in at the test OpenID provider."""
+    server: StockServer
+    if request.param == "kernia":
+        server = StockKerniaServer(tmp_path / "stock", request.getfixturevalue("gitlab_shaped_provider"))
+    else:
+        server = StockBetterAuthServer(tmp_path / "stock", openid_provider)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

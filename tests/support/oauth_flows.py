@@ -4,10 +4,10 @@ the desktop hand-off, and a stand-in for the embedded sign-in window that follow
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import httpx
 
@@ -73,31 +73,45 @@ async def exchange(client: httpx.AsyncClient, code: str, verifier: str, channel:
 
 
 class HttpWindow:
-    """Follows the embedded window's navigations with an HTTP client, as the Qt window would."""
+    """Follows the embedded window's navigations with an HTTP client and the partition's cookies, as the Qt window
+    would: through the server's redirects, the provider's pages (walked as `login`), and back."""
 
-    def __init__(self, login: str) -> None:
+    def __init__(self, login: str, cookies: httpx.Cookies) -> None:
         self.login = login
+        self.cookies = cookies
         self.closed = False
         self.reached = ""
+        # Every URL the window loaded, in order.
+        self.visited: list[str] = []
 
     def open(self, url: str, is_callback: IsCallback, on_callback: Callable[[str], None]) -> None:
-        def navigate() -> None:
-            with httpx.Client() as browser:
-                to_provider = browser.get(url).headers["location"]
-                back = browser.get(walk_provider(browser, to_provider, self.login))
-                self.reached = back.headers["location"]
-                assert is_callback(self.reached), self.reached
-                on_callback(self.reached)
+        def navigate(url: str) -> None:
+            with httpx.Client(cookies=self.cookies) as browser:
+                at_provider = False
+                while not is_callback(url):
+                    self.visited.append(url)
+                    response = browser.get(url)
+                    if response.status_code == 200 and not at_provider:
+                        url, at_provider = walk_provider(browser, url, self.login), True
+                        continue
+                    assert response.is_redirect, (url, response.status_code, response.text[:500])
+                    url = urljoin(url, response.headers["location"])
+                self.cookies.update(browser.cookies)
+            self.reached = url
+            on_callback(url)
 
-        threading.Thread(target=navigate, daemon=True).start()
+        threading.Thread(target=navigate, args=(url,), daemon=True).start()
 
     def close(self) -> None:
         self.closed = True
 
 
 class HttpWindowHost:
+    """platform.AuthWindowHost for the tests: one partition, whose cookies are an httpx cookie jar."""
+
     def __init__(self, login: str) -> None:
-        self.window = HttpWindow(login)
+        self.cookies = httpx.Cookies()
+        self.window = HttpWindow(login, self.cookies)
         self.parents: list[Any] = []
 
     def open_auth_window(
@@ -112,6 +126,18 @@ class HttpWindowHost:
         self.window.open(url, is_callback, on_callback)
         return self.window
 
+    def set_cookies(self, partition: Partition, url: str, set_cookie_headers: Sequence[str]) -> None:
+        headers = [("set-cookie", header) for header in set_cookie_headers]
+        self.cookies.extract_cookies(httpx.Response(200, headers=headers, request=httpx.Request("POST", url)))
+
+    def take_cookies(
+        self, partition: Partition, host: str, wanted: Callable[[str], bool], timeout: float
+    ) -> str | None:
+        of_host = [cookie for cookie in self.cookies.jar if cookie.domain == host]
+        for cookie in of_host:
+            self.cookies.delete(cookie.name, cookie.domain, cookie.path)
+        return next((cookie.value for cookie in of_host if wanted(cookie.name)), None)
+
 
 @contextmanager
 def shell_account(auth_url: str) -> Iterator[Account]:
@@ -123,3 +149,8 @@ def shell_account(auth_url: str) -> Iterator[Account]:
         )
     finally:
         client.close()
+
+
+def stored(account: Account) -> str | None:
+    """The credential the account keeps in its keyring."""
+    return account.vault.load(account.partition.name)

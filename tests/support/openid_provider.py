@@ -19,13 +19,23 @@ from tests.support.server import ROOT, free_port
 PROVIDER_DIR = ROOT / "tests" / "oidc_provider"
 CLIENT_ID = "kernia-desktop-tests"
 CLIENT_SECRET = "a-client-secret-known-only-to-the-tests"
+# The same client, sending its secret in the token request's form rather than with HTTP Basic.
+POST_CLIENT_ID = f"{CLIENT_ID}-post"
 PROVIDER_ID = "testidp"
 # Registered without a port: the provider matches loopback redirect URIs on any port (RFC 8252 7.3).
 REDIRECT_URI = f"http://127.0.0.1/api/auth/callback/{PROVIDER_ID}"
+# Where stock servers take the provider's answer, besides REDIRECT_URI (ours, and Better Auth's generic OAuth
+# plugin): kernia's GitLab social provider, and kernia's generic OAuth plugin.
+STOCK_REDIRECT_URIS = (
+    "http://127.0.0.1/api/auth/callback/gitlab",
+    f"http://127.0.0.1/api/auth/oauth2/callback/{PROVIDER_ID}",
+)
 
 
 class OpenIdProvider:
-    def __init__(self, log: Path) -> None:
+    """`routes="gitlab"` serves the endpoints at GitLab's paths, for a client that builds them from the issuer."""
+
+    def __init__(self, log: Path, routes: str = "default") -> None:
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -34,7 +44,8 @@ class OpenIdProvider:
             "OIDC_PORT": str(self.port),
             "OIDC_CLIENT_ID": CLIENT_ID,
             "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "OIDC_REDIRECT_URIS": REDIRECT_URI,
+            "OIDC_REDIRECT_URIS": ",".join((REDIRECT_URI, *STOCK_REDIRECT_URIS)),
+            "OIDC_ROUTES": routes,
         }
         with log.open("ab") as output:
             self.process = subprocess.Popen(
@@ -76,11 +87,12 @@ def walk_provider(browser: httpx.Client, authorize_url: str, login: str, *, cons
     """Signs in at the provider as `login` and grants (or, with consent=False, aborts) access, like a person at
     the provider's pages; returns the URL the provider sends the browser back to, without following it."""
     url, method, data = authorize_url, "GET", None
+    provider_origin = urljoin(authorize_url, "/")
     for _ in range(20):
         response = browser.request(method, url, data=data)
         if response.is_redirect:
             url, method, data = urljoin(url, response.headers["location"]), "GET", None
-            if not url.startswith(authorize_url.split("/auth?")[0]):
+            if not url.startswith(provider_origin):
                 return url
             continue
         assert response.status_code == 200, response.text
