@@ -143,4 +143,4 @@ async def test_a_malformed_profile_lands_on_the_error_callback(
 ) -> None:
     fake_github.user = {"login": "octo"}
     landed = await sign_in(client, fake_github)
-    assert landed.headers["location"] == f"{ERROR_CALLBACK}?error=internal_server_error"
+    assert landed.headers["location"] == f"{ERROR_CALLBACK}?error=unable_to_get_user_info"

@@ -262,7 +262,7 @@ def test_generic_providers_are_read_from_the_environment() -> None:
         }
     )
     by_id = {provider.id: provider for provider in providers}
-    assert set(by_id) == {"github", "google", "corp_sso", "half"}
+    assert set(by_id) == {"github", "google", "microsoft", "gitlab", "discord", "apple", "corp_sso", "half"}
     corp = by_id["corp_sso"]
     assert corp.issuer == "https://sso.corp.example" and corp.scopes == ("openid", "email", "groups")
     assert corp.problem is None

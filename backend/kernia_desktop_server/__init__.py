@@ -23,7 +23,16 @@ _EXPORTS = {
     "api_keys": "kernia_desktop_server.auth.plugins.api_keys.plugin",
     "oauth": "kernia_desktop_server.auth.plugins.oauth.plugin",
     "desktop": "kernia_desktop_server.auth.plugins.desktop.plugin",
-    "ProviderConfig": "kernia_desktop_server.auth.plugins.oauth.providers",
+    "ProviderConfig": "kernia_desktop_server.auth.plugins.oauth.config",
+    "ProfileMapping": "kernia_desktop_server.auth.plugins.oauth.config",
+    "oauth2_provider": "kernia_desktop_server.auth.plugins.oauth.config",
+    "oidc_provider": "kernia_desktop_server.auth.plugins.oauth.config",
+    "apple_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
+    "discord_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
+    "github_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
+    "gitlab_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
+    "google_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
+    "microsoft_provider": "kernia_desktop_server.auth.plugins.oauth.presets",
     "ApiError": "kernia_desktop_server.auth.errors",
     "User": "kernia_desktop_server.auth.models",
     "Base": "kernia_desktop_server.db.base",
@@ -40,6 +49,7 @@ __all__ = [
     "ConfigurationError",
     "KerniaAuth",
     "Plugin",
+    "ProfileMapping",
     "ProviderConfig",
     "Reader",
     "Settings",
@@ -47,12 +57,20 @@ __all__ = [
     "User",
     "__version__",
     "api_keys",
+    "apple_provider",
     "create_app",
     "desktop",
+    "discord_provider",
     "email_password",
+    "github_provider",
+    "gitlab_provider",
+    "google_provider",
     "is_id",
+    "microsoft_provider",
     "new_id",
     "oauth",
+    "oauth2_provider",
+    "oidc_provider",
     "utcnow",
 ]
 
@@ -64,8 +82,21 @@ if TYPE_CHECKING:
     from kernia_desktop_server.auth.plugins.api_keys.plugin import api_keys
     from kernia_desktop_server.auth.plugins.desktop.plugin import desktop
     from kernia_desktop_server.auth.plugins.email_password import email_password
+    from kernia_desktop_server.auth.plugins.oauth.config import (
+        ProfileMapping,
+        ProviderConfig,
+        oauth2_provider,
+        oidc_provider,
+    )
     from kernia_desktop_server.auth.plugins.oauth.plugin import oauth
-    from kernia_desktop_server.auth.plugins.oauth.providers import ProviderConfig
+    from kernia_desktop_server.auth.plugins.oauth.presets import (
+        apple_provider,
+        discord_provider,
+        github_provider,
+        gitlab_provider,
+        google_provider,
+        microsoft_provider,
+    )
     from kernia_desktop_server.db.base import Base, UTCDateTime, is_id, new_id, utcnow
     from kernia_desktop_server.db.read import Reader
     from kernia_desktop_server.kernia import KerniaAuth

@@ -5,6 +5,7 @@
 //   "gitlab" serves its endpoints at GitLab's paths (/oauth/authorize, /oauth/token, /oauth/userinfo), for clients
 //   that build them from an issuer rather than read discovery.
 // The client authenticates with HTTP Basic; the same client id with "-post" sends its secret in the form.
+// GET /profile is a plain OAuth 2.0 API, for clients that sign in without the openid scope.
 import Provider from "oidc-provider";
 
 const port = Number(process.env.OIDC_PORT);
@@ -21,6 +22,20 @@ const client = {
   token_endpoint_auth_method: "client_secret_basic",
 };
 
+async function findAccount(_context, accountId) {
+  return {
+    accountId,
+    async claims() {
+      return {
+        sub: accountId,
+        email: `${accountId}@example.com`,
+        email_verified: !accountId.startsWith("unverified"),
+        name: `Provider User ${accountId}`,
+      };
+    },
+  };
+}
+
 const provider = new Provider(issuer, {
   clients: [
     client,
@@ -35,19 +50,19 @@ const provider = new Provider(issuer, {
   },
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ["kernia-desktop-test-provider"] },
-  async findAccount(_context, accountId) {
-    return {
-      accountId,
-      async claims() {
-        return {
-          sub: accountId,
-          email: `${accountId}@example.com`,
-          email_verified: !accountId.startsWith("unverified"),
-          name: `Provider User ${accountId}`,
-        };
-      },
-    };
-  },
+  findAccount,
+});
+
+// The userinfo endpoint insists on the openid scope; this answers the same profile for any access token.
+provider.use(async (ctx, next) => {
+  if (ctx.path !== "/profile") return next();
+  const token = await provider.AccessToken.find(ctx.get("authorization").replace(/^Bearer /i, ""));
+  if (!token) {
+    ctx.status = 401;
+    ctx.body = { error: "invalid_token" };
+    return;
+  }
+  ctx.body = await (await findAccount(ctx, token.accountId)).claims();
 });
 
 const server = provider.listen(port, "127.0.0.1", () => {

@@ -10,7 +10,8 @@ from fastapi import APIRouter
 
 from kernia_desktop_server.auth.core import Auth
 from kernia_desktop_server.auth.plugin import Plugin
-from kernia_desktop_server.auth.plugins.oauth.providers import ProviderConfig, providers_from_environment
+from kernia_desktop_server.auth.plugins.oauth.config import ProviderConfig
+from kernia_desktop_server.auth.plugins.oauth.providers import providers_from_environment
 from kernia_desktop_server.auth.plugins.oauth.registry import ProviderRegistry
 from kernia_desktop_server.auth.plugins.oauth.routes import oauth_routers
 from kernia_desktop_server.auth.plugins.oauth.service import SignInService
@@ -38,6 +39,6 @@ class OAuth(Plugin):
 
 def oauth(providers: Iterable[ProviderConfig] | None = None) -> OAuth:
     """Sign-in with OAuth 2.0 and OpenID Connect providers (/sign-in/social, /callback/{provider}, /providers).
-    Without `providers`, they are read from the environment: KERNIA_GITHUB_*, KERNIA_GOOGLE_*,
-    KERNIA_OIDC_<ID>_*."""
+    `providers` come from oauth2_provider, oidc_provider or a preset (github_provider, ...); without them, they
+    are read from the environment (see providers)."""
     return OAuth(providers_from_environment(os.environ) if providers is None else providers)

@@ -1,5 +1,6 @@
 """The provider side of a sign-in: authorization URLs, the code exchange (RFC 6749 with RFC 7636 PKCE),
-OpenID Connect discovery and ID token verification, and the user's identity at the provider.
+OpenID Connect discovery and ID token verification, and the user's identity at the provider: from the ID token
+(OpenID Connect) or the user-info endpoint (OAuth 2.0), read through the provider's profile mapping.
 
 authlib builds the authorization request and validates the ID token's claims; httpx carries the requests.
 """
@@ -7,14 +8,15 @@ authlib builds the authorization request and validates the ID token's claims; ht
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from kernia_desktop_server.auth.plugins.oauth.providers import ProviderConfig
+from kernia_desktop_server.auth.plugins.oauth.config import FetchJson, ProfileMapping, ProviderConfig
 
 METADATA_TTL = 3600.0
 
@@ -34,6 +36,29 @@ class Identity:
     email_verified: bool
     name: str | None
     image: str | None
+
+
+def profile_identity(profile: Mapping[str, Any], mapping: ProfileMapping) -> Identity:
+    """The identity a provider's profile describes, read where `mapping` says."""
+
+    def first(names: tuple[str, ...]) -> Any:
+        return next((profile[name] for name in names if profile.get(name) not in (None, "")), None)
+
+    def text(names: tuple[str, ...]) -> str | None:
+        value = first(names)
+        return value if isinstance(value, str) else None
+
+    account_id = first(mapping.id)
+    if not isinstance(account_id, str | int):
+        raise OAuthFailure("unable_to_get_user_info", "the provider's profile has no account id")
+    verified = first(mapping.email_verified)
+    return Identity(
+        account_id=str(account_id),
+        email=text(mapping.email),
+        email_verified=verified is True or verified == "true",
+        name=text(mapping.name),
+        image=text(mapping.image),
+    )
 
 
 @dataclass(frozen=True)
@@ -57,11 +82,11 @@ class ProviderClient:
         config = self.config
         if config.kind == "oauth2":
             assert config.authorization_endpoint and config.token_endpoint
-            return Endpoints(config.authorization_endpoint, config.token_endpoint)
+            return Endpoints(config.authorization_endpoint, config.token_endpoint, config.userinfo_endpoint)
         if self._endpoints and time.monotonic() - self._endpoints[0] < METADATA_TTL:
             return self._endpoints[1]
         metadata = await self._get_json(f"{config.issuer}/.well-known/openid-configuration")
-        if metadata.get("issuer") != config.issuer:
+        if not config._quirks.accepts_discovered_issuer(config, metadata.get("issuer")):
             raise OAuthFailure("provider_unavailable", "the discovery document names another issuer")
         endpoints = Endpoints(
             authorization=metadata["authorization_endpoint"],
@@ -88,6 +113,8 @@ class ProviderClient:
     async def authorization_url(self, state: str, code_verifier: str, nonce: str, scopes: list[str]) -> str:
         endpoints = await self.endpoints()
         extra = {"nonce": nonce} if self.config.kind == "oidc" else {}
+        if self.config.response_mode:
+            extra["response_mode"] = self.config.response_mode
         url: str = prepare_grant_uri(
             endpoints.authorization,
             client_id=self.config.client_id,
@@ -103,17 +130,23 @@ class ProviderClient:
 
     async def exchange(self, code: str, code_verifier: str) -> dict[str, Any]:
         endpoints = await self.endpoints()
+        config = self.config
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": code_verifier,
+        }
+        client_id, client_secret = config.client_id or "", config._quirks.client_secret(config)
+        auth: httpx.Auth
+        if config.token_endpoint_auth_method == "client_secret_post":
+            form.update(client_id=client_id, client_secret=client_secret)
+            auth = httpx.Auth()  # httpx's "no authentication"
+        else:
+            auth = httpx.BasicAuth(client_id, client_secret)
         try:
             response = await self.http.post(
-                endpoints.token,
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": self.redirect_uri,
-                    "code_verifier": code_verifier,
-                },
-                auth=(self.config.client_id or "", self.config.client_secret or ""),
-                headers={"accept": "application/json"},
+                endpoints.token, data=form, auth=auth, headers={"accept": "application/json"}
             )
         except httpx.HTTPError as error:
             raise OAuthFailure("provider_unavailable", f"token endpoint: {type(error).__name__}") from error
@@ -130,7 +163,7 @@ class ProviderClient:
     async def identity(self, tokens: dict[str, Any], nonce: str) -> Identity:
         if self.config.kind == "oidc":
             return await self._oidc_identity(tokens, nonce)
-        return await self._github_identity(tokens["access_token"])
+        return await self._oauth2_identity(tokens["access_token"])
 
     async def _jwk_set(self, refresh: bool) -> dict[str, Any]:
         if self._jwks is None or refresh:
@@ -144,9 +177,13 @@ class ProviderClient:
         # Loaded here, with the first OpenID sign-in (see id_tokens).
         from kernia_desktop_server.auth.plugins.oauth import id_tokens
 
-        endpoints = await self.endpoints()
+        discovered_issuer = (await self.endpoints()).issuer or ""
+        quirks = self.config._quirks
         options = {
-            "iss": {"essential": True, "value": endpoints.issuer},
+            "iss": {
+                "essential": True,
+                "validate": lambda claims, issuer: issuer == quirks.expected_issuer(discovered_issuer, claims),
+            },
             "aud": {"essential": True, "value": self.config.client_id},
             "nonce": {"essential": True},
         }
@@ -161,34 +198,32 @@ class ProviderClient:
                 raise OAuthFailure("invalid_id_token", str(error)) from error
         raise AssertionError("unreachable")
 
+    def _fetch_with(self, access_token: str) -> FetchJson:
+        headers = {"authorization": f"Bearer {access_token}"}
+        return lambda url: self._get_json(url, headers)
+
     async def _oidc_identity(self, tokens: dict[str, Any], nonce: str) -> Identity:
         if "id_token" not in tokens:
             raise OAuthFailure("invalid_id_token", "the token response carries no id_token")
         claims = await self.verify_id_token(tokens["id_token"], nonce, tokens.get("access_token"))
         endpoints = await self.endpoints()
-        if "email" not in claims and endpoints.userinfo:
-            info = await self._get_json(endpoints.userinfo, {"authorization": f"Bearer {tokens['access_token']}"})
+        mapping = self.config.profile
+        fetch_json = self._fetch_with(tokens["access_token"])
+        if not any(name in claims for name in mapping.email) and endpoints.userinfo:
+            info = await fetch_json(endpoints.userinfo)
             # OIDC Core 5.3.2: userinfo is only about the ID token's subject.
-            if info.get("sub") != claims["sub"]:
+            if not isinstance(info, dict) or info.get("sub") != claims["sub"]:
                 raise OAuthFailure("invalid_id_token", "userinfo describes another subject")
             claims = {**info, **claims}
-        return Identity(
-            account_id=str(claims["sub"]),
-            email=claims.get("email"),
-            email_verified=claims.get("email_verified") is True,
-            name=claims.get("name") or claims.get("preferred_username"),
-            image=claims.get("picture"),
-        )
+        profile = await self.config._quirks.complete_profile(claims, fetch_json)
+        # OIDC Core 5.7: sub is the one claim that identifies the account for good.
+        return profile_identity(profile, replace(mapping, id=("sub",)))
 
-    async def _github_identity(self, access_token: str) -> Identity:
-        headers = {"authorization": f"Bearer {access_token}", "accept": "application/vnd.github+json"}
-        user = await self._get_json("https://api.github.com/user", headers)
-        emails = await self._get_json("https://api.github.com/user/emails", headers)
-        primary = next((entry for entry in emails if entry.get("primary")), None) or {}
-        return Identity(
-            account_id=str(user["id"]),
-            email=primary.get("email") or user.get("email"),
-            email_verified=primary.get("verified") is True,
-            name=user.get("name") or user.get("login"),
-            image=user.get("avatar_url"),
-        )
+    async def _oauth2_identity(self, access_token: str) -> Identity:
+        endpoints = await self.endpoints()
+        assert endpoints.userinfo
+        fetch_json = self._fetch_with(access_token)
+        profile = await fetch_json(endpoints.userinfo)
+        if not isinstance(profile, dict):
+            raise OAuthFailure("unable_to_get_user_info", "the user-info endpoint answered no JSON object")
+        return profile_identity(await self.config._quirks.complete_profile(profile, fetch_json), self.config.profile)

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import httpx
 
 from kernia_desktop_server.auth.errors import bad_request
+from kernia_desktop_server.auth.plugins.oauth.config import ProviderConfig
 from kernia_desktop_server.auth.plugins.oauth.protocol import ProviderClient
-from kernia_desktop_server.auth.plugins.oauth.providers import ProviderConfig
 
 
 class ProviderRegistry:
