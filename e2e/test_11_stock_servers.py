@@ -5,14 +5,16 @@ signing out revokes it on the server."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from e2e.harness import Harness
 from e2e.ui import SIGNED_IN, SIGNED_OUT, error_code, finish_at_provider, open_provider_window, sign_out
 from tests.support.desktop import files_containing
 from tests.support.keyring import keyring_secrets
-from tests.support.server import unique_email
-from tests.support.stock_servers import StockServer
+from tests.support.server import free_port, unique_email
+from tests.support.stock_servers import StockKerniaServer, StockServer
 
 
 def session_of(server: StockServer, token: str) -> object:
@@ -71,3 +73,20 @@ def test_a_denial_at_the_provider_is_reported_and_stores_nothing(harness: Harnes
     assert error_code(main) == "access_denied"
     assert main.get_attribute("body", "data-view") == "signed-out"
     assert keyring_secrets(harness.keyring, f"kernia-desktop:{stock_server.url}") == []
+
+
+def test_a_provider_that_cannot_be_reached_is_reported_as_such(harness: Harness, tmp_path: Path) -> None:
+    dead_issuer = f"http://127.0.0.1:{free_port()}"
+    server = StockKerniaServer(tmp_path / "stock", dead_issuer).start()
+    try:
+        main = harness.main_page(harness.launch(**remote_settings(server)))
+        main.wait_for_selector(f"#providers button[data-provider={server.provider_id}]:not([disabled])")
+        with main.context.expect_page() as opened:
+            main.click(f"#providers button[data-provider={server.provider_id}]")
+        # The window closes itself rather than show the web engine's error page, and the app says why.
+        opened.value.wait_for_event("close", timeout=30_000)
+        assert error_code(main) == "UNREACHABLE"
+        assert dead_issuer.removeprefix("http://") in main.inner_text("#error")
+        assert main.get_attribute("body", "data-view") == "signed-out"
+    finally:
+        server.stop()

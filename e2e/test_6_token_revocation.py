@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from e2e.harness import Harness
-from e2e.ui import SIGNED_IN, create_api_key
+from e2e.ui import SIGNED_IN, confirm, create_api_key
 from tests.support.desktop import sign_up_in_window
 from tests.support.server import PASSWORD, unique_email
 
@@ -33,13 +33,13 @@ def test_revoking_a_session_and_deleting_a_key_in_the_ui_end_them_at_once(harnes
         page.reload()
         page.wait_for_selector(SIGNED_IN)
         other_session = page.locator("#sessions li", has_text=OUTSIDE_AGENT)
-        other_session.get_by_role("button", name="Revoke").click()
+        confirm(other_session.get_by_role("button", name="Revoke"))
         other_session.wait_for(state="detached")
         assert outside.get("/api/notes", headers=bearer).status_code == 401
         assert outside.get("/api/notes", headers=api_key).status_code == 200
 
         key = page.locator("#keys li", has_text="deploy script")
-        key.get_by_role("button", name="Revoke").click()
+        confirm(key.get_by_role("button", name="Revoke"))
         key.wait_for(state="detached")
         assert outside.get("/api/notes", headers=api_key).status_code == 401
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from tests.support.openid_provider import PROVIDER_ID
 from tests.support.system_browser import sign_in_at_provider
@@ -59,6 +59,15 @@ def create_api_key(page: Page, name: str) -> str:
 
 def add_note(page: Page, title: str, body: str) -> None:
     page.fill("#note-form input[name=title]", title)
-    page.fill("#note-form input[name=body]", body)
+    page.fill("#note-form textarea[name=body]", body)
     page.click("#note-form button[type=submit]")
     page.locator("#notes li", has_text=title).wait_for()
+
+
+def confirm(button: Locator) -> None:
+    """Clicks a destructive button, then again on the question it turns into."""
+    handle = button.element_handle()
+    handle.click()
+    handle.wait_for_element_state("stable")
+    assert handle.get_attribute("data-confirming") == "true"
+    handle.click()

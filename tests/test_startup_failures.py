@@ -7,8 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from examples.notes.server import create_app
 from kernia_desktop_server import KerniaAuth, Settings
+from tests.support.faults import mounted_read_only
 from tests.support.postgres import postgres_admin_url
 from tests.support.server import NOTES_SERVER, ROOT, free_port
 
@@ -69,17 +68,6 @@ def test_an_unreachable_database_is_a_resource_to_make_available(tmp_path: Path)
 def test_a_short_secret_is_a_setting_to_fix(tmp_path: Path) -> None:
     run = start(tmp_path, KERNIA_SECRET="too short")
     assert run.returncode == 2 and "KERNIA_SECRET must be at least 32 characters" in said(run)
-
-
-@contextmanager
-def mounted_read_only(folder: Path) -> Iterator[Path]:
-    """`folder`, mounted read-only over itself (root may write anywhere else)."""
-    subprocess.run(["mount", "--bind", folder, folder], check=True)
-    try:
-        subprocess.run(["mount", "-o", "remount,bind,ro", folder], check=True)
-        yield folder
-    finally:
-        subprocess.run(["umount", folder], check=True)
 
 
 def test_a_data_dir_it_cannot_write_is_a_resource_to_make_available(tmp_path: Path) -> None:

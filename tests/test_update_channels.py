@@ -233,6 +233,7 @@ class WindowSteeredToBeta(HttpWindowHost):
         is_shells_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
+        on_unreachable: Callable[[str], None],
     ) -> HttpWindow:
         authorize, _, query = url.partition("?")
         beta_callback = authorize.replace("/desktop/authorize", "/desktop/callback/beta")

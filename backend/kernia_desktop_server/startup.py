@@ -29,6 +29,8 @@ EXIT_UNAVAILABLE = 3
 class StartupFailure(Exception):
     status: int
     message: str
+    # The SQLite file that is damaged, when that is what stopped the start: an app may offer to move it aside.
+    damaged_file: str | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -116,7 +118,9 @@ def explained(error: BaseException, settings: Settings | None) -> StartupFailure
             return StartupFailure(EXIT_UNAVAILABLE, f"{database} is read-only: the server must be able to write it")
         if "not a database" in text or "malformed" in text:
             return StartupFailure(
-                EXIT_UNAVAILABLE, f"{database} is damaged ({text}): restore it from a backup, or move it away"
+                EXIT_UNAVAILABLE,
+                f"{database} is damaged ({text}): restore it from a backup, or move it away",
+                make_url(settings.database).database if settings is not None else None,
             )
         return StartupFailure(EXIT_UNAVAILABLE, f"{database} cannot be used: {text}")
     if isinstance(cause, OSError) or isinstance(error, DBAPIError):

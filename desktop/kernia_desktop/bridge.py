@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, Protocol
 from urllib.parse import quote
 
 from kernia_desktop.account import Account, SignedOut
-from kernia_desktop.client import Offline, ServerError, SignedIn
+from kernia_desktop.client import NoAnswer, Offline, ServerError, SignedIn
 from kernia_desktop.partition import InvalidPartition, Partition
 from kernia_desktop.session import Session
 from kernia_desktop.settings import Flow, flow
@@ -40,6 +40,10 @@ class BridgeHost(Protocol):
     def sign_in_social(self, account: Account, provider: str, flow: Flow | None, parent: Any) -> SignInOutcome: ...
     def cancel_sign_in(self, account: Account) -> bool: ...
     def providers(self) -> list[dict[str, Any]]: ...
+    def start_fresh(self) -> str: ...
+    def accounts(self) -> list[dict[str, Any]]: ...
+    def add_account(self) -> str: ...
+    def remove_account(self, partition: Partition) -> str: ...
 
 
 class BridgeError(Exception):
@@ -69,6 +73,8 @@ def bridged(method: Callable[P, Any]) -> Callable[P, Any]:
             return method(*args, **kwargs)
         except ServerError as failure:
             return error(failure.code, failure.message)
+        except NoAnswer as failure:
+            return error("TIMEOUT", str(failure))
         except Offline as failure:
             return error("OFFLINE", str(failure))
         except SignedOut:
@@ -246,14 +252,22 @@ class Bridge:
     def cancel_sign_in(self) -> dict[str, bool]:
         return {"cancelled": self._host.cancel_sign_in(self._account)}
 
+    def _signed_out(self, said: str) -> dict[str, Any]:
+        state = self._account.state()
+        return {**state, "notice": " ".join(filter(None, (said, state["notice"])))}
+
     @bridged
     def sign_out(self) -> dict[str, Any]:
-        self._account.sign_out()
-        return self._account.state()
+        return self._signed_out(self._account.sign_out())
 
     @bridged
     def sign_out_everywhere(self) -> dict[str, Any]:
-        self._account.sign_out(everywhere=True)
+        return self._signed_out(self._account.sign_out(everywhere=True))
+
+    @bridged
+    def reconnect(self) -> dict[str, Any]:
+        """Tries the server now rather than after the backoff; the answer comes as a state event."""
+        self._account.reconnect()
         return self._account.state()
 
     @bridged
@@ -263,6 +277,27 @@ class Bridge:
             raise InvalidArgument("path must be a path inside the app, such as /")
         self._host.open_window(quote(path, safe="/?=&#%"), text(partition or self._account.partition.name, "partition"))
         return {"opened": True}
+
+    @bridged
+    def list_accounts(self) -> dict[str, Any]:
+        """The accounts the app keeps (one per partition), marking this window's."""
+        current = self._partition.name
+        return {"accounts": [{**kept, "current": kept["partition"] == current} for kept in self._host.accounts()]}
+
+    @bridged
+    def add_account(self) -> dict[str, str]:
+        """Opens a window in a new partition, where another account signs in."""
+        return {"partition": self._host.add_account()}
+
+    @bridged
+    def remove_account(self, partition: Any) -> dict[str, str]:
+        """Signs another partition's account out and forgets it."""
+        return {"notice": self._host.remove_account(Partition(text(partition, "partition", max_length=80)))}
+
+    @bridged
+    def start_fresh(self) -> dict[str, str]:
+        """Only when the bundled backend cannot start for a damaged database: moves it aside and starts again."""
+        return {"moved_to": self._host.start_fresh()}
 
     @bridged
     def list_sessions(self) -> dict[str, Any]:

@@ -113,6 +113,14 @@ class BundledBackend:
             log.exception("the bundled backend failed")
             self.failure = error
 
+    def restart(self) -> None:
+        """Starts again a backend that failed to start (its socket was never served, so it keeps its port)."""
+        with self._starting:
+            if self._thread is not None and self._thread.is_alive():
+                raise RuntimeError("the bundled backend is running")
+            self._thread, self.failure, self._server = None, None, None
+        self.start()
+
     def wait_started(self, timeout: float = 30.0) -> None:
         """Returns once the backend serves; raises if it failed or is not serving within `timeout` seconds, and
         `failure` then says why."""
@@ -137,8 +145,8 @@ class BundledBackend:
 class BundledClient(AuthClient):
     """The shell's client of its bundled backend."""
 
-    def __init__(self, backend: BundledBackend, *, user_agent: str = "kernia-desktop") -> None:
-        super().__init__(backend.auth_url, user_agent=user_agent)
+    def __init__(self, backend: BundledBackend, *, user_agent: str = "kernia-desktop", timeout: float = 10.0) -> None:
+        super().__init__(backend.auth_url, user_agent=user_agent, timeout=timeout)
         self.backend = backend
 
     def restore_session(self, token: str) -> SessionState | None:

@@ -35,6 +35,10 @@ class Offline(Exception):
     """The server could not be reached."""
 
 
+class NoAnswer(Offline):
+    """The server took the request but did not answer in time (a hung server, or a network that drops packets)."""
+
+
 @dataclass(frozen=True)
 class SignedIn:
     token: str
@@ -117,6 +121,10 @@ class AuthClient:
         sent = {**(headers or {}), **({"authorization": f"Bearer {token}"} if token else {})}
         try:
             response = self._http.request(method, url, json=json, params=params, headers=sent)
+        except httpx.TimeoutException as error:
+            raise NoAnswer(
+                f"The server did not answer within {self._timeout:g} seconds. Try again in a moment."
+            ) from error
         except httpx.TransportError as error:
             raise Offline(f"{self.origin} cannot be reached ({type(error).__name__})") from error
         if response.status_code >= 400:

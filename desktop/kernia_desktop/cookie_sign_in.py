@@ -118,12 +118,8 @@ class CookieSignIn:
             return request_failure(error)
         host = urlsplit(client.origin).hostname or ""
         self.host.set_cookies(partition, client.base_url, redirect.set_cookies)
-        pending.window = self.host.open_auth_window(
-            parent,
-            redirect.url,
-            functools.partial(is_return, returns=returns, auth_url=client.base_url),
-            on_callback=lambda reached: pending.finish(callback_url=reached),
-            on_closed=lambda: pending.finish(outcome=CANCELLED),
+        pending.open_window(
+            self.host, parent, redirect.url, functools.partial(is_return, returns=returns, auth_url=client.base_url)
         )
         reached = pending.end(timeout)
         failure = CANCELLED if reached is None else read_return(reached, returns)

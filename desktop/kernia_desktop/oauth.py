@@ -188,12 +188,11 @@ class SocialSignIn:
                 return SignInOutcome("BROWSER_UNAVAILABLE", "No web browser could be opened for the sign-in.")
         else:
             callback = self.callback_url or channel_callback_url(auth_url, self.channel)
-            pending.window = self.host.open_auth_window(
+            pending.open_window(
+                self.host,
                 parent,
                 authorize_url(auth_url, provider, pkce, callback, state, self.channel),
                 functools.partial(is_callback, callback_url=callback),
-                on_callback=lambda reached: pending.finish(callback_url=reached),
-                on_closed=lambda: pending.finish(outcome=CANCELLED),
             )
         reached = pending.end(self.timeout)
         if flow == "system" and reached is not None:

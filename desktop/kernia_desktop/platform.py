@@ -53,9 +53,12 @@ class AuthWindowHost(Protocol):
         is_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
+        on_unreachable: Callable[[str], None],
     ) -> AuthWindow:
         """A window modal to `parent`, in its partition, that loads `url` and watches every navigation; the first
-        one for which `is_callback` holds is stopped before it loads and handed to `on_callback`."""
+        one for which `is_callback` holds is stopped before it loads and handed to `on_callback`. A page it cannot
+        reach (no connection, no such host, a bad certificate) closes it, with its URL to `on_unreachable`, rather
+        than show the web engine's error page."""
         ...
 
     def set_cookies(self, partition: Partition, url: str, set_cookie_headers: Sequence[str]) -> None:
@@ -80,6 +83,10 @@ class GuiPlatform(AuthWindowHost, Protocol):
     ) -> Window: ...
     def bring_to_front(self, window: Window | None = None) -> None: ...
     def clear_cookies(self, partition: Partition, host: str) -> int: ...
+    def dispatch_event(self, window: Window, name: str, detail: object) -> None:
+        """Dispatches a CustomEvent `name` with the JSON-able `detail` on the window's page, without waiting."""
+        ...
+
     def screenshot(self, window: Window, path: Path) -> tuple[int, int]: ...
     def run(self, on_started: Callable[[], None]) -> None:
         """Runs the event loop on the main thread until the last window closes or quit() is called."""

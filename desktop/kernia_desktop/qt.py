@@ -21,6 +21,7 @@ One hook goes into PySide6 6.12 itself (`shibokensupport.feature._mod_uses_pysid
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -34,7 +35,12 @@ import shiboken6
 import webview
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkCookie
-from PySide6.QtWebEngineCore import QWebEngineNavigationRequest, QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import (
+    QWebEngineLoadingInfo,
+    QWebEngineNavigationRequest,
+    QWebEnginePage,
+    QWebEngineProfile,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kernia_desktop.partition import Partition
@@ -56,11 +62,23 @@ class GuiStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class NavigationWatch:
-    """Stops the first main-frame navigation for which `is_callback` holds, before it is sent."""
+    """Stops the first main-frame navigation for which `is_callback` holds, before it is sent, or the first page
+    that cannot be reached."""
 
     is_callback: IsCallback
     on_match: Callable[[str], None]
     on_closed: Callable[[], None]
+    on_unreachable: Callable[[str], None]
+
+
+# Load failures that mean the page's server cannot be reached; an HTTP error page is the server's answer and shows.
+UNREACHABLE = (
+    QWebEngineLoadingInfo.ErrorDomain.ConnectionErrorDomain,
+    QWebEngineLoadingInfo.ErrorDomain.DnsErrorDomain,
+    QWebEngineLoadingInfo.ErrorDomain.CertificateErrorDomain,
+)
+# net::ERR_ABORTED: a load that another navigation (or the watch itself) replaced.
+ABORTED = -3
 
 
 @dataclass(frozen=True)
@@ -308,11 +326,21 @@ class QtPlatform:
             QTimer.singleShot(0, view.close)  # not inside the signal
             threading.Thread(target=watch.on_match, args=(url,), name="auth-callback", daemon=True).start()
 
+        def on_loading(info: QWebEngineLoadingInfo) -> None:
+            failed = info.status() == QWebEngineLoadingInfo.LoadStatus.LoadFailedStatus
+            if matched.is_set() or not failed or info.errorDomain() not in UNREACHABLE or info.errorCode() == ABORTED:
+                return
+            matched.set()
+            url = info.url().toString()
+            QTimer.singleShot(0, view.close)
+            threading.Thread(target=watch.on_unreachable, args=(url,), name="auth-unreachable", daemon=True).start()
+
         def on_closed() -> None:  # pywebview runs it on a worker thread
             if not matched.is_set():
                 watch.on_closed()
 
         page.navigationRequested.connect(on_navigation)
+        page.loadingChanged.connect(on_loading)
         window.events.closed += on_closed
 
     @staticmethod
@@ -381,6 +409,7 @@ class QtPlatform:
         is_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
+        on_unreachable: Callable[[str], None],
     ) -> AuthWindow:
         """platform.AuthWindowHost: a window modal to `parent`, in its partition, with no js_api."""
         window = self.create_window(
@@ -390,7 +419,7 @@ class QtPlatform:
             None,
             SIGN_IN_WINDOW_SIZE,
             parent=parent,
-            navigation_watch=NavigationWatch(is_callback, on_callback, on_closed),
+            navigation_watch=NavigationWatch(is_callback, on_callback, on_closed, on_unreachable),
         )
         return AuthWindow(self, window)
 
@@ -480,6 +509,19 @@ class QtPlatform:
         cookie = record.wait_for(host, wanted, timeout)
         self.clear_cookies(partition, host)
         return None if cookie is None else bytes(cookie.value().data()).decode(errors="replace")
+
+    def dispatch_event(self, window: Window, name: str, detail: object) -> None:
+        """platform.GuiPlatform: a CustomEvent on the window's page; queued, so any thread may call it."""
+        from webview.platforms.qt import BrowserView
+
+        script = f"window.dispatchEvent(new CustomEvent({json.dumps(name)}, {{detail: {json.dumps(detail)}}}))"
+
+        def dispatch() -> None:
+            view = BrowserView.instances.get(window.uid)
+            if view is not None:
+                view.webview.page().runJavaScript(script)
+
+        self.post(dispatch)
 
     def screenshot(self, window: Window, path: Path) -> tuple[int, int]:
         """Saves the window's contents as a PNG; returns its width and height."""

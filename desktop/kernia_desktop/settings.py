@@ -119,6 +119,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "server": _server,
     "debug_port": _port,
     "oauth_timeout": _timeout,
+    "request_timeout": _timeout,
     "partition": _partition,
     "channel": check_channel_name,
     "callback_url": check_callback_url,
@@ -136,6 +137,8 @@ class DesktopSettings:
     # Opens QtWebEngine's remote debugging on 127.0.0.1 at this port, for the end-to-end tests only.
     debug_port: int | None = None
     oauth_timeout: float = 300.0
+    # Seconds a request to the server may wait for its answer before the app says the server did not answer.
+    request_timeout: float = 10.0
     partition: str = DEFAULT_PARTITION
     # The update channel this build belongs to, and where the server sends its sign-ins back (unset: the
     # server's own /desktop/callback/<channel>); the server must list the same channel and callback.

@@ -10,8 +10,10 @@ import functools
 import html
 import logging
 import os
+import secrets
 import signal
 import sys
+import tempfile
 import threading
 import time
 import webbrowser
@@ -21,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from kernia_desktop.account import Account
-from kernia_desktop.bridge import Bridge, Exposed
+from kernia_desktop.account import PROFILE_FIELDS, Account, kept_profile
+from kernia_desktop.bridge import Bridge, BridgeError, Exposed
 from kernia_desktop.client import AuthClient, ServerError
+from kernia_desktop.data_dir import data_dir_problem, move_aside
 from kernia_desktop.instance import SingleInstance
 from kernia_desktop.oauth import SocialSignIn, flow_for
-from kernia_desktop.partition import Partition
+from kernia_desktop.partition import PERSIST_PREFIX, Partition
 from kernia_desktop.platform import GuiPlatform, PlatformOptions, load_platform
 from kernia_desktop.settings import DesktopSettings, Flow
 from kernia_desktop.sign_in import SignInOutcome
@@ -39,6 +42,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What a person reads of a provider the server has not set up (the server's own reason goes to the log).
+UNAVAILABLE_PROVIDER = "Not available: this sign-in option is not set up yet."
+# The event a window's page gets when its partition's account changes; its detail is the new state.
+STATE_EVENT = "kernia:state"
+# The event every window gets when any account of the app changes (list_accounts tells the new list).
+ACCOUNTS_EVENT = "kernia:accounts"
 # How long the bundled backend waits for the window's first view before it starts anyway (a renderer that never
 # asks who is signed in must not leave the app without a backend).
 FIRST_VIEW_WAIT = 5.0
@@ -103,8 +112,12 @@ class Shell:
         open_vault: Callable[[], Vault],
         settings: DesktopSettings,
         definition: AppDefinition,
+        backend: BundledBackend | None = None,
     ) -> None:
         self.gui, self.server, self.definition = gui, server, definition
+        self.backend, self.log_dir = backend, settings.log_dir
+        # The app's first window: where a backend that cannot start is explained.
+        self.main_window: Window | None = None
         self.flows = settings.flows
         self._open_client = open_client
         self._client: AuthClient | None = None
@@ -124,6 +137,8 @@ class Shell:
         )
         self.configured_providers = settings.providers
         self._accounts: dict[str, Account] = {}
+        # The open windows of each partition, which hear of every change of its account.
+        self._windows: dict[str, list[Window]] = {}
         self._lock = threading.RLock()
         # Set once a renderer has been told who is signed in: its window is showing its first view.
         self.first_view_answered = threading.Event()
@@ -137,6 +152,8 @@ class Shell:
             return self._client
 
     def close(self) -> None:
+        for account in self._accounts.values():
+            account.close()
         if self._client is not None:
             self._client.close()
 
@@ -152,6 +169,7 @@ class Shell:
                     self._vault = self._open_vault()
                 account = Account(partition, self.client, self._vault)
                 account.on_signed_out = lambda: self._forget_cookies(partition)
+                account.on_change = functools.partial(self._broadcast, account)
                 account.restore()
                 self._accounts[partition.name] = account
             return account
@@ -159,6 +177,17 @@ class Shell:
     def _forget_cookies(self, partition: Partition) -> None:
         cleared = self.gui.clear_cookies(partition, self.server.host)
         log.info("signed out of %s; cleared %d cookie(s) for %s", partition.name, cleared, self.server.host)
+
+    def _broadcast(self, account: Account) -> None:
+        """Tells every window of the account's partition its new state (a `kernia:state` event), and every window
+        of the app that the accounts changed (`kernia:accounts`)."""
+        state = account.state()
+        with self._lock:
+            windows = {name: list(windows) for name, windows in self._windows.items()}
+        for window in windows.get(account.partition.name, ()):
+            self.gui.dispatch_event(window, STATE_EVENT, state)
+        for window in (window for of_partition in windows.values() for window in of_partition):
+            self.gui.dispatch_event(window, ACCOUNTS_EVENT, None)
 
     def window(self, path: str, partition_name: str) -> Window:
         partition = Partition(partition_name)
@@ -169,9 +198,76 @@ class Shell:
             title, renderer_url(definition.renderer, path), partition, bridge, definition.size
         )
         bridge._bind(window)
+        with self._lock:
+            self._windows.setdefault(partition.name, []).append(window)
+
+        def closed() -> None:
+            with self._lock:
+                self._windows[partition.name].remove(window)
+
+        window.events.closed += closed
         return window
 
+    def start_backend(self) -> bool:
+        """Starts the bundled backend and waits for it to serve; True once it does. A backend that cannot start
+        is explained in the main window, which a person sees (stderr they may not); the app ends when it closes."""
+        assert self.backend is not None and self.main_window is not None
+        self.backend.start()
+        try:
+            self.backend.wait_started()
+        except RuntimeError:
+            self.main_window.load_html(failure_page(self.definition.title, self.backend.failure, self.log_dir))
+            return False
+        return True
+
+    def _start_again(self) -> None:
+        assert self.backend is not None and self.main_window is not None
+        self.backend.restart()
+        if self.start_backend():
+            self.main_window.load_url(renderer_url(self.definition.renderer, "/"))
+
     # -- bridge.BridgeHost -----------------------------------------------------------------------------------
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts the app keeps, one per partition: the signed-in ones of this run, and those the keyring
+        keeps a credential for, with their last known user (so the list is the same offline)."""
+        vault = self.account(self.default_partition).vault
+        with self._lock:
+            live = {name: account for name, account in self._accounts.items() if account.signed_in}
+        listed = []
+        for name in dict.fromkeys([*live, *vault.accounts()]):
+            account = live.get(name)
+            user = account.user if account is not None else kept_profile(vault, name)
+            if account is None and vault.load(name) is None:
+                continue
+            profile = {key: (user or {}).get(key) for key in PROFILE_FIELDS}
+            listed.append({"partition": name, "user": profile, "offline": bool(account and account.offline)})
+        return listed
+
+    def add_account(self) -> str:
+        """A window in a new partition, for another account to sign in; the partition's name."""
+        partition = Partition(f"{PERSIST_PREFIX}account-{secrets.token_hex(4)}")
+        self.window("/", partition.name)
+        return partition.name
+
+    def remove_account(self, partition: Partition) -> str:
+        """Signs the partition's account out and forgets it; says what the server was told."""
+        if partition == self.default_partition:
+            raise BridgeError("INVALID_ARGUMENT", "The app's own account is signed out, not removed.")
+        said = self.account(partition).sign_out()
+        log.info("removed the account of %s", partition.name)
+        return said
+
+    def start_fresh(self) -> str:
+        """Moves the bundled backend's damaged database aside (kept, renamed) and starts the backend again, with a
+        new one; the damaged file's new path."""
+        damaged = getattr(self.backend.failure if self.backend else None, "damaged_file", None)
+        if damaged is None:
+            raise BridgeError("NOTHING_TO_MOVE", "The app has no damaged database to move aside.")
+        moved = move_aside(Path(damaged))
+        log.warning("moved the damaged database %s aside to %s; starting with a new one", damaged, moved)
+        threading.Thread(target=self._start_again, name="start-again", daemon=True).start()
+        return str(moved)
 
     def state(self, partition: Partition) -> dict[str, Any]:
         state = self.account(partition).state()
@@ -198,6 +294,11 @@ class Shell:
                 {"id": provider, "name": name, "available": True, "reason": None}
                 for provider, name in self.configured_providers.items()
             ]
+        for provider in providers:
+            if not provider.get("available", True):
+                # The server's reason is for the developer: the person at the app reads that it is not set up.
+                log.warning("the provider %s is not available: %s", provider.get("id"), provider.get("reason"))
+                provider["reason"] = UNAVAILABLE_PROVIDER
         return [{**provider, "flow": flow_for(provider["id"], None, self.flows)} for provider in providers]
 
 
@@ -209,13 +310,37 @@ def open_vault(service: str) -> Vault:
 
 
 def configure_logging(log_dir: Path, app_name: str) -> None:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    to_file = logging.FileHandler(log_dir / "desktop.log", encoding="utf-8")
-    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
+    """The log goes to <data dir>/logs/desktop.log, and its warnings to stderr; when the file cannot be written,
+    all of it goes to stderr."""
     to_console = logging.StreamHandler()
     to_console.setLevel(logging.WARNING)
     to_console.setFormatter(logging.Formatter(f"{app_name}: %(message)s"))
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_dir / "desktop.log", encoding="utf-8")
+    except OSError as error:
+        to_console.setLevel(logging.INFO)
+        logging.basicConfig(level=logging.INFO, handlers=[to_console], force=True)
+        log.warning("the log cannot be written to %s (%s); it goes here instead", log_dir, error.strerror or error)
+        return
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[to_file, to_console], force=True)
+
+
+def explain_in_a_window(definition: AppDefinition, settings: DesktopSettings, problem: str) -> int:
+    """Shows why the app cannot start in a window of its own (in memory: the data dir may be what is wrong);
+    returns the exit status once the person has read it and closed the window."""
+    gui = load_platform(PlatformOptions(settings.data_dir, definition.name, definition.icon, settings.debug_port))
+    # A file of the system's temporary folder: the window loads file:// URLs as they are (not data: ones).
+    with tempfile.TemporaryDirectory(prefix="kernia-desktop-") as folder:
+        page = Path(folder) / "cannot-start.html"
+        page.write_text(failure_page(definition.title, problem, None), encoding="utf-8")
+        gui.create_window(definition.title, page.as_uri(), Partition("startup"), None, definition.size)
+        try:
+            gui.run(lambda: None)
+        finally:
+            gui.shutdown()
+    return 1
 
 
 def save_first_view(window: Window, gui: GuiPlatform, path: Path, timeout: float = 30.0) -> None:
@@ -233,7 +358,11 @@ def save_first_view(window: Window, gui: GuiPlatform, path: Path, timeout: float
 
 def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path | None = None) -> int:
     """Runs the app until its last window closes or it is told to stop; returns the exit code."""
+    problem = data_dir_problem(settings.data_dir)
     configure_logging(settings.log_dir, definition.name)
+    if problem is not None:
+        log.error("%s", problem)
+        return explain_in_a_window(definition, settings, problem)
     log.info("starting with the data dir %s", settings.data_dir)
     gui = load_platform(PlatformOptions(settings.data_dir, definition.name, definition.icon, settings.debug_port))
     instance = SingleInstance(settings.data_dir)
@@ -253,31 +382,36 @@ def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path |
             raise ValueError("the app names no server and no backend: give DesktopApp server= or backend=")
         backend = BundledBackend(settings.backend_dir, definition.backend, settings.channel, settings.callback_url)
         server = Server.bundled(backend, definition.name)
-        open_client = functools.partial(BundledClient, backend, user_agent=definition.name)
+        open_client = functools.partial(
+            BundledClient, backend, user_agent=definition.name, timeout=settings.request_timeout
+        )
     else:
         server = Server.remote(settings.server, definition.name)
-        open_client = functools.partial(AuthClient, server.auth_url, user_agent=definition.name)
+        open_client = functools.partial(
+            AuthClient, server.auth_url, user_agent=definition.name, timeout=settings.request_timeout
+        )
     try:
         log.info("signing in to %s", server.auth_url)
         shell = Shell(
-            gui, server, open_client, functools.partial(open_vault, server.keyring_service), settings, definition
+            gui,
+            server,
+            open_client,
+            functools.partial(open_vault, server.keyring_service),
+            settings,
+            definition,
+            backend,
         )
         # The keyring restore runs beside the window's start-up; the renderer's first bridge call waits for it,
         # so its first view already shows who is signed in.
         threading.Thread(target=shell.account, args=(shell.default_partition,), name="restore", daemon=True).start()
-        main_window = shell.window("/", shell.default_partition.name)
+        main_window = shell.main_window = shell.window("/", shell.default_partition.name)
 
         def on_started() -> None:
             if backend is not None:
                 # The backend's imports would hold the interpreter while the window starts: they begin once the
                 # window shows its first view, for which the restore needed no backend (kernia_desktop.bundled).
                 shell.first_view_answered.wait(FIRST_VIEW_WAIT)
-                backend.start()
-                try:
-                    backend.wait_started()
-                except RuntimeError:
-                    # Said in the window, which a person sees (stderr they may not); the app ends when it is closed.
-                    main_window.load_html(failure_page(definition.title, backend.failure, settings.log_dir))
+                if not shell.start_backend():
                     return
             if screenshot is not None:
                 try:
@@ -298,13 +432,30 @@ def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path |
     return 0
 
 
-def failure_page(title: str, failure: BaseException | None, log_dir: Path) -> str:
-    """The page the main window shows when the app cannot start: what stopped it, and where its log is."""
+def failure_page(title: str, failure: BaseException | str | None, log_dir: Path | None) -> str:
+    """The page a window shows when the app cannot start: what stopped it, where its log is, and, for a damaged
+    bundled database, a button that moves it aside and starts fresh (the bridge's start_fresh)."""
+    damaged = getattr(failure, "damaged_file", None)
+    parts = [
+        f"<h1>{html.escape(title)} cannot start</h1>",
+        f'<p id="failure">{html.escape(str(failure or "its server did not start"))}</p>',
+    ]
+    if damaged is not None:
+        parts.append(
+            "<p>The app can move the damaged file aside, keeping it under a new name beside the old one, and start "
+            'again with an empty database: you would sign in again.</p><p><button id="start-fresh" type="button">'
+            'Move it aside and start fresh</button></p><script>document.getElementById("start-fresh")'
+            '.addEventListener("click", async (event) => { event.target.disabled = true; const answer = '
+            'await window.pywebview.api.start_fresh(); document.getElementById("failure").textContent = '
+            "answer.message || `The damaged file is now ${answer.moved_to}. Starting again…`; });</script>"
+        )
+    if log_dir is not None:
+        parts.append(f"<p>The details are in {html.escape(str(log_dir))}.</p>")
     return (
-        '<!doctype html><html><head><meta charset="utf-8"><title>{0}</title></head>'
+        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
         '<body data-view="cannot-start" style="font: 15px/1.5 system-ui, sans-serif; margin: 3em; max-width: 44em">'
-        '<h1>{0} cannot start</h1><p id="failure">{1}</p><p>The details are in {2}.</p></body></html>'
-    ).format(html.escape(title), html.escape(str(failure or "its server did not start")), html.escape(str(log_dir)))
+        f"{''.join(parts)}</body></html>"
+    )
 
 
 def finalize_exit(code: int, grace: float = 3.0) -> NoReturn:

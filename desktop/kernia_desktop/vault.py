@@ -8,8 +8,11 @@ itself, and checks that the store is unlocked before it touches it.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +29,10 @@ SYSTEM_BACKENDS: dict[str, tuple[str, ...]] = {
     "darwin": ("keyring.backends.macOS",),
     "win32": ("keyring.backends.Windows",),
 }
+
+
+# The index of the partitions that keep a credential: no partition's name has a "#".
+ACCOUNTS_ENTRY = "#accounts"
 
 
 @dataclass(frozen=True)
@@ -95,17 +102,64 @@ def check_health(backend: KeyringBackend | None) -> VaultHealth:
 
 
 class Vault:
-    """One keyring service (a server), one entry per partition."""
+    """One keyring service (a server), one entry per partition (and per kind of record an account keeps beside its
+    credential: `entry(partition, kind)`).
 
-    def __init__(self, service: str, store: SecretStore | None, health: VaultHealth) -> None:
+    `is_locked` says whether the store would need a prompt to be written now (the Secret Service locks while the
+    app runs); a write is then not tried, and fails, rather than waiting on a prompt no one may answer.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        store: SecretStore | None,
+        health: VaultHealth,
+        is_locked: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.service = service
         self.health = health
         self._store = store if health.usable else None
+        self._is_locked = is_locked
+        self._index_lock = threading.Lock()
 
     @classmethod
     def open(cls, service: str) -> Vault:
         backend = system_backend()
-        return cls(service, backend, check_health(backend))
+        secret_service = backend is not None and type(backend).__module__ == "keyring.backends.SecretService"
+        return cls(service, backend, check_health(backend), secret_service_locked if secret_service else lambda: False)
+
+    def accounts(self) -> list[str]:
+        """The partitions that keep a credential here, in the order they were first kept."""
+        try:
+            kept = json.loads(self.load(ACCOUNTS_ENTRY) or "[]")
+        except ValueError:
+            return []
+        return [name for name in kept if isinstance(name, str)] if isinstance(kept, list) else []
+
+    def keep_account(self, partition: str, kept: bool) -> bool:
+        """Adds the partition to the index of accounts (or, with kept False, takes it out)."""
+        with self._index_lock:
+            accounts = self.accounts()
+            if (partition in accounts) == kept:
+                return True
+            accounts = [*accounts, partition] if kept else [name for name in accounts if name != partition]
+            return self.save(ACCOUNTS_ENTRY, json.dumps(accounts)) if accounts else self.delete(ACCOUNTS_ENTRY)
+
+    @staticmethod
+    def entry(partition: str, kind: str | None = None) -> str:
+        """The entry of a partition's credential, or of a record of another kind kept with it."""
+        return partition if kind is None else f"{partition}#{kind}"
+
+    @property
+    def writable(self) -> bool:
+        """Whether a write can be tried now without a prompt."""
+        if self._store is None:
+            return False
+        try:
+            return not self._is_locked()
+        except Exception as error:
+            log.warning("the keyring cannot be reached: %s", error)
+            return False
 
     def load(self, account: str) -> str | None:
         if self._store is None:
@@ -118,7 +172,7 @@ class Vault:
 
     def save(self, account: str, token: str) -> bool:
         """Keeps the token; False when it could only be kept in memory."""
-        if self._store is None:
+        if self._store is None or not self.writable:
             return False
         try:
             self._store.set_password(self.service, account, token)
@@ -127,11 +181,16 @@ class Vault:
             return False
         return True
 
-    def delete(self, account: str) -> None:
+    def delete(self, account: str) -> bool:
+        """Forgets the entry; False when the store could not be written (locked, or failing)."""
         if self._store is None:
-            return
+            return True
+        if not self.writable:
+            return False
         try:
             if self._store.get_password(self.service, account) is not None:
                 self._store.delete_password(self.service, account)
         except KeyringError as error:
             log.warning("deleting from the keyring failed: %s", error)
+            return False
+        return True

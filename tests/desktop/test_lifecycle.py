@@ -14,7 +14,7 @@ import pytest
 from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.partition import DEFAULT_PARTITION, Partition
 from kernia_desktop.settings import DesktopSettings
-from kernia_desktop.shell import AppDefinition, Server, Shell, renderer_url
+from kernia_desktop.shell import UNAVAILABLE_PROVIDER, AppDefinition, Server, Shell, renderer_url
 from kernia_desktop.vault import Vault, VaultHealth
 from tests.support.fakes import MemoryStore
 
@@ -67,7 +67,9 @@ def test_a_development_servers_renderer_takes_the_path() -> None:
     assert renderer_url("http://localhost:5173/", "/settings?tab=keys") == "http://localhost:5173/settings?tab=keys"
 
 
-def test_providers_carry_their_flow(tmp_path: Path) -> None:
+def test_providers_carry_their_flow_and_say_in_plain_words_why_one_is_unavailable(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     listed = [
         {"id": "github", "name": "GitHub", "available": True, "reason": None},
         {"id": "google", "name": "Google", "available": False, "reason": "not configured"},
@@ -78,7 +80,8 @@ def test_providers_carry_their_flow(tmp_path: Path) -> None:
         ("github", "embedded"),
         ("google", "system"),
     ]
-    assert providers[1]["reason"] == "not configured"
+    assert providers[1]["reason"] == UNAVAILABLE_PROVIDER
+    assert "the provider google is not available: not configured" in caplog.text
 
 
 def test_a_server_without_social_sign_in_offers_no_providers(tmp_path: Path) -> None:

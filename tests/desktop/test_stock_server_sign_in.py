@@ -16,7 +16,7 @@ from kernia_desktop.account import Account
 from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.cookie_sign_in import ReturnUrls, is_return, is_session_cookie, read_return
 from kernia_desktop.oauth import BROWSER_NOT_POSSIBLE, SocialSignIn
-from kernia_desktop.sign_in import SIGNED_IN, SignInOutcome
+from kernia_desktop.sign_in import REFUSALS, SIGNED_IN, SignInOutcome
 from tests.support.oauth_flows import HttpWindowHost, shell_account, stored
 from tests.support.openid_provider import PROVIDER_ID, OpenIdProvider
 from tests.support.server import LiveServer
@@ -60,7 +60,7 @@ def test_signs_in_through_the_servers_session_cookie_restores_and_signs_out(
 def test_a_provider_of_kernias_generic_oauth_plugin_signs_in_at_its_route(
     tmp_path: Path, gitlab_shaped_provider: OpenIdProvider
 ) -> None:
-    server = StockKerniaServer(tmp_path / "stock", gitlab_shaped_provider).start()
+    server = StockKerniaServer(tmp_path / "stock", gitlab_shaped_provider.issuer).start()
     try:
         with shell_account(f"{server.url}/api/auth") as account:
             host = HttpWindowHost("generic-user")
@@ -110,10 +110,11 @@ def test_returns_are_recognised_and_read() -> None:
     assert not is_return("https://elsewhere.example/api/auth/callback/gitlab?error=x", returns, auth_url)
 
     assert read_return(returns.signed_in, returns) is None
-    denied = read_return(f"{returns.failed}?error=access_denied&error_description=No+thanks", returns)
-    assert denied == SignInOutcome("access_denied", "No thanks")
-    refused = read_return(f"{auth_url}/callback/gitlab?error=server_error", returns)
-    assert refused is not None and refused.error == "server_error"
+    # A known code reads as a sentence of the app's; another as the provider's description.
+    denied = read_return(f"{returns.failed}?error=access_denied&error_description=End-User+aborted", returns)
+    assert denied == SignInOutcome("access_denied", REFUSALS["access_denied"])
+    refused = read_return(f"{auth_url}/callback/gitlab?error=invalid_scope&error_description=No+such+scope", returns)
+    assert refused == SignInOutcome("invalid_scope", "No such scope")
 
 
 def recorded_server(answers: dict[str, httpx.Response]) -> tuple[AuthClient, list[tuple[str, dict[str, str]]]]:

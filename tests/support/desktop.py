@@ -192,9 +192,11 @@ def files_containing(secret: str, *roots: Path) -> list[Path]:
 
 
 def distinct_colours(png: Path) -> int:
+    """The colours of a 100 x 100 grid of the image's pixels: a blank or one-colour window has one or two, a view
+    with text (antialiased) has dozens."""
     image = QImage(str(png))
     assert not image.isNull(), png
-    step_x, step_y = max(1, image.width() // 50), max(1, image.height() // 50)
+    step_x, step_y = max(1, image.width() // 100), max(1, image.height() // 100)
     return len({image.pixel(x, y) for x in range(0, image.width(), step_x) for y in range(0, image.height(), step_y)})
 
 

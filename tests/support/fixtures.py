@@ -116,7 +116,7 @@ def stock_server(
     """Each stock server in turn, signing in at the test OpenID provider."""
     server: StockServer
     if request.param == "kernia":
-        server = StockKerniaServer(tmp_path / "stock", request.getfixturevalue("gitlab_shaped_provider"))
+        server = StockKerniaServer(tmp_path / "stock", request.getfixturevalue("gitlab_shaped_provider").issuer)
     else:
         server = StockBetterAuthServer(tmp_path / "stock", openid_provider)
     server.start()

@@ -11,13 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import secretstorage
+from jeepney import DBusAddress, new_method_call
 from secretstorage.exceptions import ItemNotFoundException
+from secretstorage.util import format_secret, open_session
 
 from kernia_desktop.partition import DEFAULT_PARTITION
 from kernia_desktop.processes import stop_process
 
 KEYRING_PASSWORD = b"kernia-test-keyring"
 SECRETS_NAME = "org.freedesktop.secrets"
+SECRETS_PATH = "/org/freedesktop/secrets"
+GNOME_KEYRING_INTERNAL = "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
 
 
 class SecretService:
@@ -86,6 +90,33 @@ class SecretService:
                     problem = error
                 time.sleep(0.1)
             raise RuntimeError(f"the Secret Service did not become ready: {problem}")
+
+    def lock(self) -> None:
+        """Locks the default collection, as a person (or the screen locker) would while apps run."""
+        with on_session_bus(self.address):
+            connection = secretstorage.dbus_init()
+            try:
+                secretstorage.Collection(connection).lock()
+            finally:
+                connection.close()
+
+    def unlock(self) -> None:
+        """Unlocks the default collection with its password, through gnome-keyring's own interface for this (the
+        Secret Service's Unlock would open a prompt, which has no display here)."""
+        with on_session_bus(self.address):
+            connection = secretstorage.dbus_init()
+            try:
+                service = DBusAddress(SECRETS_PATH, bus_name=SECRETS_NAME, interface="org.freedesktop.Secret.Service")
+                [collection] = connection.send_and_get_reply(
+                    new_method_call(service, "ReadAlias", "s", ("default",))
+                ).body
+                secret = format_secret(open_session(connection), KEYRING_PASSWORD, "text/plain")
+                internal = DBusAddress(SECRETS_PATH, bus_name=SECRETS_NAME, interface=GNOME_KEYRING_INTERNAL)
+                connection.send_and_get_reply(
+                    new_method_call(internal, "UnlockWithMasterPassword", "o(oayays)", (collection, secret))
+                )
+            finally:
+                connection.close()
 
     def stop(self) -> None:
         for process in (self._keyring, self._bus):

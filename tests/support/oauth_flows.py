@@ -121,6 +121,7 @@ class HttpWindowHost:
         is_callback: IsCallback,
         on_callback: Callable[[str], None],
         on_closed: Callable[[], None],
+        on_unreachable: Callable[[str], None],
     ) -> HttpWindow:
         self.parents.append(parent)
         self.window.open(url, is_callback, on_callback)

@@ -16,14 +16,14 @@ BETTER_AUTH_DIR = ROOT / "tests" / "better_auth_stock"
 
 
 class StockKerniaServer(LiveServer):
-    """`python -m tests.kernia_stock.server`: kernia from PyPI on a SQLite file. With a provider (one serving
-    GitLab's paths: OpenIdProvider(routes="gitlab")), its GitLab social provider signs in there, and so does its
-    generic OAuth plugin's provider `generic_provider_id`."""
+    """`python -m tests.kernia_stock.server`: kernia from PyPI on a SQLite file. With a provider's issuer (one
+    serving GitLab's paths: OpenIdProvider(routes="gitlab")), its GitLab social provider signs in there, and so
+    does its generic OAuth plugin's provider `generic_provider_id`."""
 
     provider_id = "gitlab"
     generic_provider_id = PROVIDER_ID
 
-    def __init__(self, data_dir: Path, provider: OpenIdProvider | None = None) -> None:
+    def __init__(self, data_dir: Path, issuer: str | None = None) -> None:
         database = data_dir / "stock.db"
         super().__init__(data_dir, f"sqlite+aiosqlite:///{database}")
         self.env.update(
@@ -33,10 +33,10 @@ class StockKerniaServer(LiveServer):
                 "KERNIA_SECRET": secrets.token_urlsafe(32),
             }
         )
-        if provider is not None:
+        if issuer is not None:
             self.env.update(
                 {
-                    "KERNIA_STOCK_PROVIDER_ISSUER": provider.issuer,
+                    "KERNIA_STOCK_PROVIDER_ISSUER": issuer,
                     # kernia sends the client's secret in the token request's form.
                     "KERNIA_STOCK_PROVIDER_CLIENT_ID": POST_CLIENT_ID,
                     "KERNIA_STOCK_PROVIDER_CLIENT_SECRET": CLIENT_SECRET,

@@ -11,8 +11,22 @@ async function call(method, ...args) {
   return failed(answer) ? null : answer;
 }
 
+// A call a button asked for: the button shows that it waits, and takes no second click meanwhile.
+async function act(button, method, ...args) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await call(method, ...args);
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
 function show(state) {
   if (!state) return;
+  $("notice").textContent = state.notice || "";
+  $("notice").hidden = !state.notice;
   const signedIn = Boolean(state.user);
   $("signed-in").hidden = !signedIn;
   $("signed-out").hidden = signedIn;
@@ -27,16 +41,18 @@ function form() {
 
 $("signed-out").addEventListener("submit", async (event) => {
   event.preventDefault();
-  show(await call("sign_in_email", form().email, form().password));
+  show(await act($("sign-in"), "sign_in_email", form().email, form().password));
 });
 $("sign-up").addEventListener("click", async () => {
   const { name, email, password } = form();
-  show(await call("sign_up_email", name || email, email, password));
+  show(await act($("sign-up"), "sign_up_email", name || email, email, password));
 });
-$("sign-out").addEventListener("click", async () => show(await call("sign_out")));
+$("sign-out").addEventListener("click", async () => show(await act($("sign-out"), "sign_out")));
 $("greet").addEventListener("click", async () => {
-  $("greeting").textContent = (await call("greeting")) || "";
+  $("greeting").textContent = (await act($("greet"), "greeting")) || "";
 });
+// Every window of the partition hears of a sign-in or sign-out made in another, and of going offline.
+window.addEventListener("kernia:state", (event) => show(event.detail));
 
 const start = async () => show(await call("get_session"));
 if (window.pywebview && window.pywebview.api) start();
