@@ -247,7 +247,8 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
         email = unique_email("packaged")
         with screen(virtual_display) as x:
             give_the_page_the_keyboard(x)
-            for key in ("Tab", "Tab", "Return", "Tab"):  # the "Create account" tab, then its first field
+            # The tabs are one stop, moved between with the arrow keys: "Create account", then its first field.
+            for key in ("Tab", "Right", "Tab"):
                 x.press(key)
             x.type("Grace Hopper")
             x.press("Tab")

@@ -54,6 +54,8 @@ def test_an_offline_relaunch_shows_the_last_user_and_recovers_when_the_server_re
     assert "offline" in again.inner_text("#banner-text") and again.is_visible("#retry")
     assert again.is_disabled("#note-form button[type=submit]") and again.is_enabled("#sign-out")
     assert "Not available offline" in again.inner_text("#notes")
+    # The accounts the app keeps are listed from the keyring, offline too.
+    again.locator("#accounts li", has_text="Ada Lovelace").wait_for()
     assert len(keyring_secrets(harness.keyring, f"kernia-desktop:{remote.url}")) == 1
 
     remote.start()

@@ -240,7 +240,7 @@ class WindowSteeredToBeta(HttpWindowHost):
         steered = dict(parse_qsl(query)) | {"channel": "beta", "redirect_uri": beta_callback}
         lands_at_beta = functools.partial(is_callback, callback_url=beta_callback)
         return super().open_auth_window(
-            parent, f"{authorize}?{urlencode(steered)}", lands_at_beta, on_callback, on_closed
+            parent, f"{authorize}?{urlencode(steered)}", lands_at_beta, on_callback, on_closed, on_unreachable
         )
 
 

@@ -136,6 +136,7 @@ class Shell:
             settings.session_cookie,
         )
         self.configured_providers = settings.providers
+        self._told_unavailable: set[object] = set()
         self._accounts: dict[str, Account] = {}
         # The open windows of each partition, which hear of every change of its account.
         self._windows: dict[str, list[Window]] = {}
@@ -296,8 +297,11 @@ class Shell:
             ]
         for provider in providers:
             if not provider.get("available", True):
-                # The server's reason is for the developer: the person at the app reads that it is not set up.
-                log.warning("the provider %s is not available: %s", provider.get("id"), provider.get("reason"))
+                # The server's reason is for the developer (in the log, once a run): the person at the app reads
+                # that it is not set up.
+                if provider.get("id") not in self._told_unavailable:
+                    self._told_unavailable.add(provider.get("id"))
+                    log.info("the provider %s is not available: %s", provider.get("id"), provider.get("reason"))
                 provider["reason"] = UNAVAILABLE_PROVIDER
         return [{**provider, "flow": flow_for(provider["id"], None, self.flows)} for provider in providers]
 

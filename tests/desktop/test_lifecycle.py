@@ -3,6 +3,8 @@ for."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +13,8 @@ from urllib.request import url2pathname
 import httpx
 import pytest
 
+from kernia_desktop.account import SIGNED_OUT_LATER
+from kernia_desktop.bridge import BridgeError
 from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.partition import DEFAULT_PARTITION, Partition
 from kernia_desktop.settings import DesktopSettings
@@ -43,9 +47,9 @@ def server_answering(routes: dict[str, httpx.Response]) -> AuthClient:
     return AuthClient(AUTH_URL, transport=httpx.MockTransport(answer))
 
 
-def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path) -> Shell:
+def make_app(client: AuthClient, store: MemoryStore, gui: CookieRecordingGui, tmp_path: Path, **chosen: Any) -> Shell:
     vault = Vault("acme:https://api.example.com", store, VaultHealth(True, "test"))
-    settings = DesktopSettings(data_dir=tmp_path)
+    settings = DesktopSettings(data_dir=tmp_path, **chosen)
     definition = AppDefinition("acme", "Acme", tmp_path, (800, 600), None, None, {})
     return Shell(gui, Server.remote(AUTH_URL, "acme"), lambda: client, lambda: vault, settings, definition)  # type: ignore[arg-type]
 
@@ -70,6 +74,7 @@ def test_a_development_servers_renderer_takes_the_path() -> None:
 def test_providers_carry_their_flow_and_say_in_plain_words_why_one_is_unavailable(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, "kernia_desktop")
     listed = [
         {"id": "github", "name": "GitHub", "available": True, "reason": None},
         {"id": "google", "name": "Google", "available": False, "reason": "not configured"},
@@ -114,3 +119,45 @@ def test_one_account_per_partition_restored_from_the_keyring_and_signing_out_cle
     account.sign_out()
     assert gui.cleared == [(DEFAULT_PARTITION, "api.example.com")]
     assert store.entries == {}
+
+
+def test_a_server_without_a_provider_list_offers_the_apps_own(tmp_path: Path) -> None:
+    shell = make_app(
+        server_answering({}), MemoryStore(), CookieRecordingGui(), tmp_path, providers={"gitlab": "GitLab"}
+    )
+    assert shell.providers() == [
+        {"id": "gitlab", "name": "GitLab", "available": True, "reason": None, "flow": "embedded"}
+    ]
+
+
+def unreachable_server() -> AuthClient:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    return AuthClient(AUTH_URL, transport=httpx.MockTransport(refuse))
+
+
+def test_accounts_are_listed_offline_from_the_keyring_and_another_one_removed(tmp_path: Path) -> None:
+    service = "acme:https://api.example.com"
+    store = MemoryStore()
+    kept = {DEFAULT_PARTITION: ("t-main", "Ada"), "persist:work": ("t-work", "Grace")}
+    for partition, (token, name) in kept.items():
+        store.set_password(service, partition, token)
+        store.set_password(service, f"{partition}#profile", json.dumps({"id": name, "name": name, "email": "e"}))
+    store.set_password(service, "#accounts", json.dumps(list(kept)))
+    shell = make_app(unreachable_server(), store, CookieRecordingGui(), tmp_path)
+
+    listed = shell.accounts()
+    assert [(account["partition"], account["user"]["name"]) for account in listed] == [
+        (DEFAULT_PARTITION, "Ada"),
+        ("persist:work", "Grace"),
+    ]
+    assert listed[0]["offline"] is True
+
+    with pytest.raises(BridgeError):
+        shell.remove_account(Partition(DEFAULT_PARTITION))
+    assert shell.remove_account(Partition("persist:work")) == SIGNED_OUT_LATER
+    assert [account["partition"] for account in shell.accounts()] == [DEFAULT_PARTITION]
+    assert store.get_password(service, "persist:work") is None
+    assert "t-work" in (store.get_password(service, "persist:work#revoke") or "")
+    shell.close()
