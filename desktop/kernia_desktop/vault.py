@@ -105,8 +105,9 @@ class Vault:
     """One keyring service (a server), one entry per partition (and per kind of record an account keeps beside its
     credential: `entry(partition, kind)`).
 
-    `is_locked` says whether the store would need a prompt to be written now (the Secret Service locks while the
-    app runs); a write is then not tried, and fails, rather than waiting on a prompt no one may answer.
+    `is_locked` says whether the store would need a prompt to be used now (the Secret Service locks while the app
+    runs); it is then not used, and the call fails, rather than wait on a prompt no one may answer. The store is used
+    by one thread at a time: the app's accounts, their keyring retries and the accounts list all reach it.
     """
 
     def __init__(
@@ -120,7 +121,7 @@ class Vault:
         self.health = health
         self._store = store if health.usable else None
         self._is_locked = is_locked
-        self._index_lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, service: str) -> Vault:
@@ -138,7 +139,7 @@ class Vault:
 
     def keep_account(self, partition: str, kept: bool) -> bool:
         """Adds the partition to the index of accounts (or, with kept False, takes it out)."""
-        with self._index_lock:
+        with self._lock:
             accounts = self.accounts()
             if (partition in accounts) == kept:
                 return True
@@ -150,11 +151,7 @@ class Vault:
         """The entry of a partition's credential, or of a record of another kind kept with it."""
         return partition if kind is None else f"{partition}#{kind}"
 
-    @property
-    def writable(self) -> bool:
-        """Whether a write can be tried now without a prompt."""
-        if self._store is None:
-            return False
+    def _unlocked(self) -> bool:
         try:
             return not self._is_locked()
         except Exception as error:
@@ -162,35 +159,38 @@ class Vault:
             return False
 
     def load(self, account: str) -> str | None:
-        if self._store is None:
-            return None
-        try:
-            return self._store.get_password(self.service, account)
-        except KeyringError as error:
-            log.warning("reading the keyring failed: %s", error)
-            return None
+        with self._lock:
+            if self._store is None or not self._unlocked():
+                return None
+            try:
+                return self._store.get_password(self.service, account)
+            except KeyringError as error:
+                log.warning("reading the keyring failed: %s", error)
+                return None
 
     def save(self, account: str, token: str) -> bool:
         """Keeps the token; False when it could only be kept in memory."""
-        if self._store is None or not self.writable:
-            return False
-        try:
-            self._store.set_password(self.service, account, token)
-        except KeyringError as error:
-            log.warning("writing the keyring failed: %s", error)
-            return False
-        return True
+        with self._lock:
+            if self._store is None or not self._unlocked():
+                return False
+            try:
+                self._store.set_password(self.service, account, token)
+            except KeyringError as error:
+                log.warning("writing the keyring failed: %s", error)
+                return False
+            return True
 
     def delete(self, account: str) -> bool:
         """Forgets the entry; False when the store could not be written (locked, or failing)."""
-        if self._store is None:
+        with self._lock:
+            if self._store is None:
+                return True
+            if not self._unlocked():
+                return False
+            try:
+                if self._store.get_password(self.service, account) is not None:
+                    self._store.delete_password(self.service, account)
+            except KeyringError as error:
+                log.warning("deleting from the keyring failed: %s", error)
+                return False
             return True
-        if not self.writable:
-            return False
-        try:
-            if self._store.get_password(self.service, account) is not None:
-                self._store.delete_password(self.service, account)
-        except KeyringError as error:
-            log.warning("deleting from the keyring failed: %s", error)
-            return False
-        return True
