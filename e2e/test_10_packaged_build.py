@@ -258,8 +258,8 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
             x.press("Return")
         wait_until(lambda: keyring_secrets(app_keyring, service), "the sign-up", app)
         [token] = keyring_secrets(app_keyring, service)
-        session = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"}).json()
-        assert session["user"]["email"] == email
+        session = session_of(auth, token)
+        assert isinstance(session, dict) and session["user"]["email"] == email
         stop_with(app, signal.SIGTERM)
 
         app = launch()
@@ -272,13 +272,19 @@ def test_sign_up_restart_restore_from_the_keyring_and_sign_out_with_the_keyboard
             x.press("Tab")  # the header's "Sign out", the first control of the signed-in view
             x.press("Return")
         wait_until(lambda: not keyring_secrets(app_keyring, service), "the sign-out", app)
-        revoked = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"})
-        assert revoked.status_code == 200 and revoked.json() is None
+        # Forgotten here first, then revoked on the server.
+        wait_until(lambda: session_of(auth, token) is None, "the revocation", app)
         stop_with(app, signal.SIGTERM)
     except BaseException:
         save_artifacts(app, virtual_display, "packaged-build")
         app.kill()
         raise
+
+
+def session_of(auth: str, token: str) -> object:
+    answer = httpx.get(f"{auth}/get-session", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 def test_the_smoke_test_that_macos_and_windows_run_passes_here(

@@ -21,8 +21,12 @@ def sign_in(page: Page, email: str, password: str) -> None:
 
 
 def sign_out(page: Page) -> None:
+    """Signs out and waits for the answer, which says what the server did: the view turns signed-out at once (the
+    credential is forgotten first), the server's revocation comes after."""
     page.click("#sign-out")
     page.wait_for_selector(SIGNED_OUT)
+    page.wait_for_selector("#sign-out:not([aria-busy])", state="attached")
+    page.wait_for_selector("#banner-text:text-matches('^Signed out')")
 
 
 def error_code(page: Page) -> str | None:
