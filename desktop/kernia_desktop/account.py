@@ -45,6 +45,12 @@ SIGNED_OUT_LATER = (
 # What of the user an offline view may show: kept in the keyring with the credential.
 PROFILE_FIELDS = ("id", "name", "email", "image")
 PROFILE, REVOCATIONS = "profile", "revoke"
+# How long what waits for the window's first view (a restore's follow-up, the bundled backend's start) waits
+# before it goes ahead anyway.
+FIRST_VIEW_WAIT = 5.0
+# For an account without a window to wait for.
+SHOWN = threading.Event()
+SHOWN.set()
 
 
 def kept_profile(vault: Vault, partition: str) -> dict[str, Any] | None:
@@ -90,6 +96,7 @@ class Account:
         vault: Vault,
         backoff: Callable[[], Backoff] = Backoff,
         keyring_retry: float = 5.0,
+        first_view: threading.Event | None = None,
     ) -> None:
         self.partition = partition
         self.client = client
@@ -106,6 +113,10 @@ class Account:
         self.on_change: Callable[[], None] = lambda: None
         self._backoff = backoff
         self._keyring_retry = keyring_retry
+        # Set once the app's window shows its first view: what a restore leaves to do waits for it.
+        self._first_view = first_view or SHOWN
+        # Set when a confirmed session may differ from what the keyring keeps.
+        self._unsettled = False
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._persist_lock = threading.Lock()
@@ -174,8 +185,7 @@ class Account:
     def restore(self) -> None:
         """Signs back in from the keyring entry; the server slides the session and may rotate its token. Offline,
         the account keeps the credential, shows the cached profile and reconnects by itself."""
-        # Off the restore, which the window's first view waits for: the keyring reads of the pending ones too.
-        threading.Thread(target=self._send_revocations, name="revoke", daemon=True).start()
+        threading.Thread(target=self._settle, name="settle", daemon=True).start()
         token = self.vault.load(self._entry())
         if token is None:
             return
@@ -201,9 +211,27 @@ class Account:
             if self._token not in (None, token):
                 return  # signed in again meanwhile
             self._token, self.user, self.offline = state.rotated_token or token, state.user, False
-        # The user's profile (and a rotated token) go to the keyring beside the view, which needs neither.
-        threading.Thread(target=self._persist, name="keyring", daemon=True).start()
+            self._unsettled = True
         self.on_change()
+
+    def _settle(self) -> None:
+        """After a restore, once the window shows its first view (which needs none of it): the sign-outs the server
+        missed are sent, and the keyring is brought up to date when the session came back with a new token or the
+        user changed."""
+        self._first_view.wait(FIRST_VIEW_WAIT)
+        self._send_revocations()
+        self._keep_confirmed()
+
+    def _keep_confirmed(self) -> None:
+        """Writes a confirmed session to the keyring when it differs from what is kept there."""
+        with self._lock:
+            unsettled, token, user = self._unsettled, self._token, self.user
+            self._unsettled = False
+        if not unsettled or token is None:
+            return
+        profile = {key: (user or {}).get(key) for key in PROFILE_FIELDS}
+        if self.vault.load(self._entry()) != token or kept_profile(self.vault, self.partition.name) != profile:
+            self._persist()
 
     def adopt(self, signed_in: SignedIn) -> None:
         with self._lock:
@@ -350,6 +378,7 @@ class Account:
         if state is not None:
             log.info("%s: reconnected", self.partition.name)
             self._confirmed(token, state)
+            self._keep_confirmed()
         elif self._token == token:
             log.info("%s: the server says the session has ended; signing out", self.partition.name)
             self.forget()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from kernia_desktop.account import PROFILE_FIELDS, Account, kept_profile
+from kernia_desktop.account import FIRST_VIEW_WAIT, PROFILE_FIELDS, Account, kept_profile
 from kernia_desktop.bridge import Bridge, BridgeError, Exposed
 from kernia_desktop.client import AuthClient, ServerError
 from kernia_desktop.data_dir import data_dir_problem, move_aside
@@ -48,9 +48,6 @@ UNAVAILABLE_PROVIDER = "Not available: this sign-in option is not set up yet."
 STATE_EVENT = "kernia:state"
 # The event every window gets when any account of the app changes (list_accounts tells the new list).
 ACCOUNTS_EVENT = "kernia:accounts"
-# How long the bundled backend waits for the window's first view before it starts anyway (a renderer that never
-# asks who is signed in must not leave the app without a backend).
-FIRST_VIEW_WAIT = 5.0
 
 
 @dataclass(frozen=True)
@@ -168,7 +165,7 @@ class Shell:
                     # round trips and the HTTP client's set-up stay off the main thread, which is starting the
                     # window meanwhile.
                     self._vault = self._open_vault()
-                account = Account(partition, self.client, self._vault)
+                account = Account(partition, self.client, self._vault, first_view=self.first_view_answered)
                 account.on_signed_out = lambda: self._forget_cookies(partition)
                 account.on_change = functools.partial(self._broadcast, account)
                 account.restore()
@@ -414,6 +411,7 @@ def run(definition: AppDefinition, settings: DesktopSettings, screenshot: Path |
             if backend is not None:
                 # The backend's imports would hold the interpreter while the window starts: they begin once the
                 # window shows its first view, for which the restore needed no backend (kernia_desktop.bundled).
+                # A renderer that never asks who is signed in must not leave the app without a backend.
                 shell.first_view_answered.wait(FIRST_VIEW_WAIT)
                 if not shell.start_backend():
                     return

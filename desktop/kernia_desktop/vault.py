@@ -105,9 +105,9 @@ class Vault:
     """One keyring service (a server), one entry per partition (and per kind of record an account keeps beside its
     credential: `entry(partition, kind)`).
 
-    `is_locked` says whether the store would need a prompt to be used now (the Secret Service locks while the app
-    runs); it is then not used, and the call fails, rather than wait on a prompt no one may answer. The store is used
-    by one thread at a time: the app's accounts, their keyring retries and the accounts list all reach it.
+    `is_locked` says whether the store would need a prompt to be written now (the Secret Service locks while the
+    app runs); it is then not written, and the call fails, rather than wait on a prompt no one may answer. The store
+    is used by one thread at a time: the app's accounts, their keyring retries and the accounts list all reach it.
     """
 
     def __init__(
@@ -159,8 +159,10 @@ class Vault:
             return False
 
     def load(self, account: str) -> str | None:
+        # Not asked whether the store is locked: a read is on every launch's way to its first view, and the
+        # vault opened only an unlocked store.
         with self._lock:
-            if self._store is None or not self._unlocked():
+            if self._store is None:
                 return None
             try:
                 return self._store.get_password(self.service, account)
