@@ -219,8 +219,9 @@ class Account:
         missed are sent, and the keyring is brought up to date when the session came back with a new token or the
         user changed."""
         self._first_view.wait(FIRST_VIEW_WAIT)
-        self._send_revocations()
-        self._keep_confirmed()
+        if not self._closed.is_set():
+            self._send_revocations()
+            self._keep_confirmed()
 
     def _keep_confirmed(self) -> None:
         """Writes a confirmed session to the keyring when it differs from what is kept there."""
@@ -300,6 +301,9 @@ class Account:
         pending = self._pending_revocations()
         left = []
         for item in pending:
+            if self._closed.is_set():  # the app is closing, and its client with it: the next run sends the rest
+                left.append(item)
+                continue
             try:
                 (self.client.revoke_sessions if item.get("everywhere") else self.client.sign_out)(item["token"])
             except Offline:

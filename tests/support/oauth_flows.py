@@ -144,11 +144,13 @@ class HttpWindowHost:
 def shell_account(auth_url: str) -> Iterator[Account]:
     """A signed-out account of a shell talking to `auth_url`, with an in-memory keyring."""
     client = AuthClient(auth_url)
+    account = Account(
+        Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
+    )
     try:
-        yield Account(
-            Partition(DEFAULT_PARTITION), client, Vault("kernia-desktop:test", MemoryStore(), VaultHealth(True, "test"))
-        )
+        yield account
     finally:
+        account.close()
         client.close()
 
 
