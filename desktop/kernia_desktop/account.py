@@ -83,9 +83,9 @@ class Backoff:
         self._next = self.first
 
 
-def unreachable(error: ServerError) -> bool:
-    """A server error that says nothing of the session: the server is there but cannot serve now."""
-    return error.status >= 500 or error.status == 429
+def unreachable(error: Offline | ServerError) -> bool:
+    """A failure that says nothing of the session: no answer, or a server that is there but cannot serve now."""
+    return isinstance(error, Offline) or error.status >= 500 or error.status == 429
 
 
 class Account:
@@ -177,9 +177,6 @@ class Account:
                 log.info("%s: the keyring is written again", self.partition.name)
                 return
 
-    def _cached_profile(self) -> dict[str, Any] | None:
-        return kept_profile(self.vault, self.partition.name)
-
     # -- the server -----------------------------------------------------------------------------------------
 
     def restore(self) -> None:
@@ -192,12 +189,12 @@ class Account:
         try:
             state = self.client.restore_session(token)
         except (Offline, ServerError) as error:
-            if isinstance(error, ServerError) and not unreachable(error):
+            if not unreachable(error):
                 log.warning("restore: the server refused the session check: %s", error)
                 return
             log.info("restore: the server cannot be reached (%s); keeping the keyring entry", error)
             with self._lock:
-                self._token, self.user = token, self._cached_profile()
+                self._token, self.user = token, kept_profile(self.vault, self.partition.name)
             self._went_offline()
             return
         if state is None:
@@ -257,14 +254,11 @@ class Account:
             raise SignedOut
         try:
             result = action(token)
-        except Offline:
-            self._went_offline()
-            raise
-        except ServerError as error:
-            if error.status == 401 and self._token == token:
-                self.forget()
-            elif unreachable(error):
+        except (Offline, ServerError) as error:
+            if unreachable(error):
                 self._went_offline()
+            elif isinstance(error, ServerError) and error.status == 401 and self._token == token:
+                self.forget()
             raise
         if self.offline:
             self.reconnect()  # the server answers again: confirm the session, and who it is
@@ -278,12 +272,8 @@ class Account:
         self.forget()
         if token is None:
             return SIGNED_OUT
-        try:
-            (self.client.revoke_sessions if everywhere else self.client.sign_out)(token)
-        except (Offline, ServerError) as error:
-            if isinstance(error, ServerError) and not unreachable(error):
-                return SIGNED_OUT  # refused: the session had ended already
-            log.info("sign-out: the server cannot be reached (%s); the revocation waits in the keyring", error)
+        if not self._revoke(token, everywhere):
+            log.info("sign-out: the server cannot be reached; the revocation waits in the keyring")
             with self._revoke_lock:
                 pending = [*self._pending_revocations(), {"token": token, "everywhere": everywhere}]
                 if not self.vault.save(self._entry(REVOCATIONS), json.dumps(pending)):
@@ -291,6 +281,15 @@ class Account:
             self._start("_reconnecting", self._reconnect_loop)
             return SIGNED_OUT_LATER
         return SIGNED_OUT_EVERYWHERE if everywhere else SIGNED_OUT
+
+    def _revoke(self, token: str, everywhere: bool) -> bool:
+        """Ends the session (all of the user's with `everywhere`) on the server; False when the server could not be
+        told. A refusal counts as told: the session had ended already."""
+        try:
+            (self.client.revoke_sessions if everywhere else self.client.sign_out)(token)
+        except (Offline, ServerError) as error:
+            return not unreachable(error)
+        return True
 
     def _send_revocations(self) -> bool:
         """Tells the server of the sign-outs it missed; True once none is left."""
@@ -301,16 +300,9 @@ class Account:
         pending = self._pending_revocations()
         left = []
         for item in pending:
-            if self._closed.is_set():  # the app is closing, and its client with it: the next run sends the rest
+            # A closing app's client closes with it: the next run sends what is left.
+            if self._closed.is_set() or not self._revoke(item["token"], bool(item.get("everywhere"))):
                 left.append(item)
-                continue
-            try:
-                (self.client.revoke_sessions if item.get("everywhere") else self.client.sign_out)(item["token"])
-            except Offline:
-                left.append(item)
-            except ServerError as error:
-                if unreachable(error):
-                    left.append(item)
         if left != pending:
             log.info("sent %d pending revocation(s)", len(pending) - len(left))
             if left:

@@ -235,9 +235,9 @@ class Shell:
         listed = []
         for name in dict.fromkeys([*live, *vault.accounts()]):
             account = live.get(name)
-            user = account.user if account is not None else kept_profile(vault, name)
             if account is None and vault.load(name) is None:
                 continue
+            user = account.user if account is not None else kept_profile(vault, name)
             profile = {key: (user or {}).get(key) for key in PROFILE_FIELDS}
             listed.append({"partition": name, "user": profile, "offline": bool(account and account.offline)})
         return listed
